@@ -1,0 +1,138 @@
+"""Road-following route lines (EPSG:4326) for maps."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping, Sequence
+from itertools import pairwise
+
+import numpy as np
+import shapely
+from scipy.sparse.csgraph import dijkstra
+
+from geodata.matrices import road_csr
+from geodata.roads import RoadNetwork
+from geodata.snapping import Snap
+from routing.errors import ModelError, NetworkError
+
+#: Metres per degree of latitude, to turn a metric tolerance into degrees for display.
+_M_PER_DEGREE = 111_320.0
+
+
+def route_geometry(
+    network: RoadNetwork, snaps: Mapping[str, Snap], sequence: Sequence[str]
+) -> shapely.LineString:
+    """Return the line a vehicle drives visiting ``sequence`` in order, along the roads.
+
+    Each leg runs from the location straight to its road node, along the shortest-distance
+    road path (the one the distance matrix counts), and straight on to the next location.
+
+    Parameters
+    ----------
+    network
+        The network returned by :func:`geodata.snapping.snap_points` with ``snaps``.
+    snaps
+        Location id -> snap.
+    sequence
+        Location ids in visiting order, e.g. ``[depot, s1, s2, depot]``.
+
+    Returns
+    -------
+    shapely.LineString
+        ``(lon, lat)`` coordinates, starting at the first location and ending at the last,
+        without repeated consecutive vertices.
+
+    Raises
+    ------
+    ModelError
+        ``sequence`` has fewer than two ids, or an id has no snap.
+    NetworkError
+        Some leg has no road path (cannot happen within one strongly connected graph).
+    """
+    if len(sequence) < 2:
+        raise ModelError(f"route sequence {list(sequence)!r} needs at least two locations")
+    unknown = [i for i in sequence if i not in snaps]
+    if unknown:
+        raise ModelError(f"route sequence: no snapped location {unknown[0]!r}")
+
+    graph = network.graph
+    nodes, matrix = road_csr(graph, "length_m")
+    lon = np.array([graph.nodes[n]["lon"] for n in nodes.tolist()])
+    lat = np.array([graph.nodes[n]["lat"] for n in nodes.tolist()])
+    position = {int(n): k for k, n in enumerate(nodes.tolist())}
+
+    predecessors: dict[int, np.ndarray] = {}
+    coords: list[tuple[float, float]] = []
+    for a, b in pairwise(sequence):
+        start, end = position[snaps[a].node], position[snaps[b].node]
+        if start not in predecessors:
+            predecessors[start] = dijkstra(
+                matrix, directed=True, indices=start, return_predecessors=True
+            )[1]
+        path = _walk_back(predecessors[start], start, end)
+        if path is None:
+            raise NetworkError(f"{network.source}: no road path from {a} to {b}")
+        coords.append((snaps[a].lon, snaps[a].lat))
+        coords.extend(zip(lon[path].tolist(), lat[path].tolist(), strict=True))
+    last = snaps[sequence[-1]]
+    coords.append((last.lon, last.lat))
+
+    xy = np.array(coords)
+    keep = np.r_[True, (np.diff(xy, axis=0) != 0).any(axis=1)]
+    xy = xy[keep]
+    if len(xy) == 1:
+        xy = np.vstack([xy, xy])
+    return shapely.LineString(xy)
+
+
+def simplify_for_display(
+    line: shapely.LineString, *, tolerance_m: float = 5.0
+) -> shapely.LineString:
+    """Drop vertices that change the line by less than about ``tolerance_m``, for light maps.
+
+    Parameters
+    ----------
+    line
+        A ``(lon, lat)`` line such as :func:`route_geometry` returns.
+    tolerance_m
+        Tolerance in metres, turned into degrees of latitude; along longitude it is a bit
+        stricter away from the equator, which only keeps a few more vertices.
+
+    Returns
+    -------
+    shapely.LineString
+        The simplified line, same first and last vertex.
+    """
+    return shapely.simplify(line, tolerance_m / _M_PER_DEGREE, preserve_topology=False)
+
+
+def _walk_back(predecessors: np.ndarray, start: int, end: int) -> np.ndarray | None:
+    """Return node positions from ``start`` to ``end`` from a Dijkstra predecessor row."""
+    path = [end]
+    while path[-1] != start:
+        previous = int(predecessors[path[-1]])
+        if previous < 0:
+            return None
+        path.append(previous)
+    return np.array(path[::-1])
+
+
+def road_lines(network: RoadNetwork, *, classes: Collection[str]) -> list[shapely.LineString]:
+    """Merged lon/lat lines of the roads of the given highway ``classes``, for drawing maps.
+
+    Each road segment is drawn once (a two-way road has an edge each way), and touching segments
+    are merged into longer lines so a map holds few, long polylines.
+    """
+    wanted = set(classes)
+    seen: set[tuple[int, int]] = set()
+    segments = []
+    nodes = network.graph.nodes
+    for u, v, highway in network.graph.edges(data="highway"):
+        key = (min(u, v), max(u, v))
+        if highway not in wanted or key in seen:
+            continue
+        seen.add(key)
+        segments.append(((nodes[u]["lon"], nodes[u]["lat"]), (nodes[v]["lon"], nodes[v]["lat"])))
+    if not segments:
+        return []
+    merged = shapely.line_merge(shapely.MultiLineString(segments))
+    return list(getattr(merged, "geoms", [merged]))

@@ -1,0 +1,331 @@
+"""Read the drivable roads of an OpenStreetMap file into a projected, strongly connected graph.
+
+The graph is deliberately *not* simplified: every OSM way is cut at each of its
+nodes, so every edge is a straight segment between its two end nodes. Snapping
+and route geometry rely on that (an edge's shape is fully given by its nodes).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+
+import networkx as nx
+import numpy as np
+import osmium
+import pyproj
+import shapely
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
+from shapely.geometry.base import BaseGeometry
+
+from routing.errors import InputError, ModelError, NetworkError
+
+#: Free-flow speed (km/h) per OSM ``highway`` class. A class is drivable iff it has a speed.
+#: Rural Chinese roads are slow: these are delivery-van speeds, not legal limits. Treat it as
+#: read-only; pass ``speeds_kmh`` to :func:`read_road_network` to change speeds.
+DEFAULT_SPEEDS_KMH: dict[str, float] = {
+    "motorway": 90.0,
+    "motorway_link": 50.0,
+    "trunk": 70.0,
+    "trunk_link": 40.0,
+    "primary": 60.0,
+    "primary_link": 40.0,
+    "secondary": 50.0,
+    "secondary_link": 35.0,
+    "tertiary": 40.0,
+    "tertiary_link": 30.0,
+    "unclassified": 30.0,
+    "residential": 25.0,
+    "living_street": 10.0,
+    "service": 15.0,
+    "road": 25.0,
+}
+
+#: How far outside the ``boundary`` a way may lie and still be kept: roads that
+#: leave the county and come back must stay, or trips along the border break.
+BOUNDARY_BUFFER_M = 2_000.0
+
+_ONEWAY_FORWARD = frozenset({"yes", "1", "true"})
+_ONEWAY_BACKWARD = frozenset({"-1", "reverse"})
+_ONEWAY_NO = frozenset({"no", "0", "false"})
+_IMPLIED_ONEWAY_JUNCTIONS = frozenset({"roundabout", "circular"})
+_IMPLIED_ONEWAY_HIGHWAYS = frozenset({"motorway"})
+
+# Direction codes of a way: travel allowed along the node order, against it, or both.
+_FORWARD, _BACKWARD, _BOTH = 1, 2, 3
+
+
+@dataclass(frozen=True, eq=False)
+class RoadNetwork:
+    """The largest strongly connected piece of a file's drivable roads, in a metric CRS.
+
+    Attributes
+    ----------
+    graph
+        Directed multigraph keyed by OSM node id (virtual snap nodes are negative).
+        Node attributes ``x``, ``y`` (metres in ``crs``), ``lon``, ``lat``; edge attributes
+        ``length_m``, ``time_s``, ``highway``, ``way_id``. Every edge is a straight segment.
+    crs
+        The UTM zone of the data's centroid, so lengths are in metres with < 0.1 % error.
+    source
+        The OSM file the network was read from.
+    nodes_total, edges_total
+        Drivable nodes and directed edges read, before keeping the largest component.
+    outside_nodes
+        Drivable nodes left out because they are not in the largest strongly connected
+        component (islands, dead-end one-ways).
+    speeds_kmh
+        The speed table used to compute ``time_s``.
+    fragment_lines
+        Shapely LineStrings (in ``crs``) of the drivable segments left out of ``graph``,
+        so snapping can tell when a point's nearest road is an unusable fragment.
+    """
+
+    graph: nx.MultiDiGraph
+    crs: pyproj.CRS
+    source: Path
+    nodes_total: int
+    edges_total: int
+    outside_nodes: frozenset[int]
+    speeds_kmh: Mapping[str, float]
+    fragment_lines: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=object))
+
+
+def utm_crs(lon: float, lat: float) -> pyproj.CRS:
+    """Return the WGS84 UTM zone CRS containing ``(lon, lat)``.
+
+    Parameters
+    ----------
+    lon, lat
+        A point in EPSG:4326, usually the centroid of the area of interest.
+
+    Returns
+    -------
+    pyproj.CRS
+        EPSG:326xx north of the equator, EPSG:327xx south of it.
+    """
+    zone = min(int((lon + 180.0) // 6.0) + 1, 60)
+    return pyproj.CRS.from_epsg((32600 if lat >= 0 else 32700) + zone)
+
+
+def read_road_network(
+    path: str | Path,
+    *,
+    speeds_kmh: Mapping[str, float] | None = None,
+    boundary: BaseGeometry | None = None,
+) -> RoadNetwork:
+    """Read the drivable ``highway`` ways of an OSM file into a :class:`RoadNetwork`.
+
+    Parameters
+    ----------
+    path
+        An ``.osm.pbf`` or ``.osm`` file.
+    speeds_kmh
+        Speed per ``highway`` class; replaces :data:`DEFAULT_SPEEDS_KMH` entirely, so a
+        class left out is not drivable.
+    boundary
+        A (Multi)Polygon in EPSG:4326. When given, only ways with at least one node
+        within :data:`BOUNDARY_BUFFER_M` of it are kept, which makes a large tile cheap.
+
+    Returns
+    -------
+    RoadNetwork
+        Only the largest strongly connected component, so every pair of nodes is
+        mutually reachable and travel matrices are always finite.
+
+    Raises
+    ------
+    InputError
+        The file does not exist or cannot be parsed.
+    NetworkError
+        The file (inside the boundary) holds no drivable road.
+    ModelError
+        A speed is not a positive number.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(path, "file", "no such OSM file")
+    speeds = dict(DEFAULT_SPEEDS_KMH if speeds_kmh is None else speeds_kmh)
+    for highway, speed in speeds.items():
+        if not (isinstance(speed, int | float) and math.isfinite(speed) and speed > 0):
+            raise ModelError(f"speeds_kmh: highway={highway}: {speed!r} is not a positive km/h")
+
+    ways = _read_ways(path, speeds)
+    node_ids, lon, lat, way_of_node, valid = ways.node_arrays()
+    seg = np.flatnonzero(
+        (way_of_node[1:] == way_of_node[:-1])
+        & valid[1:]
+        & valid[:-1]
+        & (node_ids[1:] != node_ids[:-1])
+    )
+    if boundary is not None and seg.size:
+        seg = seg[_ways_near(boundary, lon, lat, way_of_node)[way_of_node[seg]]]
+    where = " inside the boundary" if boundary is not None else ""
+    if not seg.size:
+        raise NetworkError(f"{path}: no drivable road (highway={'|'.join(speeds)}) found{where}")
+
+    # One row per drivable node, in id order; coordinates from its first occurrence.
+    ends = np.concatenate([seg, seg + 1])
+    nodes, first = np.unique(node_ids[ends], return_index=True)
+    node_lon, node_lat = lon[ends][first], lat[ends][first]
+    crs = utm_crs(float(node_lon.mean()), float(node_lat.mean()))
+    to_utm = pyproj.Transformer.from_crs("EPSG:4326", crs, always_xy=True)
+    node_x, node_y = to_utm.transform(node_lon, node_lat)
+
+    a = np.searchsorted(nodes, node_ids[seg])
+    b = np.searchsorted(nodes, node_ids[seg + 1])
+    length = np.hypot(node_x[b] - node_x[a], node_y[b] - node_y[a])
+    seg_way = way_of_node[seg]
+    direction = ways.direction[seg_way]
+    fwd = (direction & _FORWARD).astype(bool)
+    bwd = (direction & _BACKWARD).astype(bool)
+    src = np.concatenate([a[fwd], b[bwd]])
+    dst = np.concatenate([b[fwd], a[bwd]])
+    edge_seg = np.concatenate([np.flatnonzero(fwd), np.flatnonzero(bwd)])
+
+    n = nodes.size
+    adjacency = coo_matrix((np.ones(src.size), (src, dst)), shape=(n, n)).tocsr()
+    _, labels = connected_components(adjacency, directed=True, connection="strong")
+    in_scc = labels == np.argmax(np.bincount(labels))
+    keep = in_scc[src] & in_scc[dst]
+
+    graph = nx.MultiDiGraph(crs=crs.to_string())
+    kept_nodes = np.flatnonzero(in_scc)
+    graph.add_nodes_from(
+        (int(nodes[i]), {"x": float(node_x[i]), "y": float(node_y[i]),
+                         "lon": float(node_lon[i]), "lat": float(node_lat[i])})
+        for i in kept_nodes.tolist()
+    )
+    kept_seg = edge_seg[keep]
+    kept_way = seg_way[kept_seg]
+    edge_len = length[kept_seg]
+    edge_time = edge_len / (ways.speed_kmh[kept_way] / 3.6)
+    graph.add_edges_from(
+        (int(u), int(v), {"length_m": d, "time_s": t, "highway": ways.highway[w],
+                          "way_id": ways.way_id[w]})
+        for u, v, d, t, w in zip(
+            nodes[src[keep]].tolist(), nodes[dst[keep]].tolist(), edge_len.tolist(),
+            edge_time.tolist(), kept_way.tolist(), strict=True,
+        )
+    )
+
+    dropped = np.unique(edge_seg[~keep])
+    fragment_xy = np.stack(
+        [np.column_stack([node_x[a[dropped]], node_y[a[dropped]]]),
+         np.column_stack([node_x[b[dropped]], node_y[b[dropped]]])],
+        axis=1,
+    ).reshape(-1, 2, 2)
+    return RoadNetwork(
+        graph=graph,
+        crs=crs,
+        source=path,
+        nodes_total=int(n),
+        edges_total=int(src.size),
+        outside_nodes=frozenset(nodes[~in_scc].tolist()),
+        speeds_kmh=MappingProxyType(speeds),
+        fragment_lines=np.asarray(shapely.linestrings(fragment_xy), dtype=object),
+    )
+
+
+@dataclass
+class _Ways:
+    """Drivable ways as parallel lists, filled while streaming the file."""
+
+    way_id: list[int] = field(default_factory=list)
+    highway: list[str] = field(default_factory=list)
+    speed: list[float] = field(default_factory=list)
+    directions: list[int] = field(default_factory=list)
+    refs: list[int] = field(default_factory=list)
+    lons: list[float] = field(default_factory=list)
+    lats: list[float] = field(default_factory=list)
+    way_index: list[int] = field(default_factory=list)
+
+    @property
+    def direction(self) -> np.ndarray:
+        """Direction code per way, as an array indexable by way position."""
+        return np.asarray(self.directions, dtype=np.int8)
+
+    @property
+    def speed_kmh(self) -> np.ndarray:
+        """Speed per way, as an array indexable by way position."""
+        return np.asarray(self.speed, dtype=float)
+
+    def node_arrays(self) -> tuple[np.ndarray, ...]:
+        """Return node id, lon, lat, way position and location validity per way node."""
+        lon = np.asarray(self.lons, dtype=float)
+        return (
+            np.asarray(self.refs, dtype=np.int64),
+            lon,
+            np.asarray(self.lats, dtype=float),
+            np.asarray(self.way_index, dtype=np.int64),
+            np.isfinite(lon),
+        )
+
+
+def _read_ways(path: Path, speeds: Mapping[str, float]) -> _Ways:
+    """Stream the drivable ways of ``path`` with their node locations."""
+    ways = _Ways()
+    processor = (
+        osmium.FileProcessor(str(path), osmium.osm.NODE | osmium.osm.WAY)
+        .with_locations()
+        .with_filter(osmium.filter.EntityFilter(osmium.osm.WAY))
+        .with_filter(osmium.filter.KeyFilter("highway"))
+    )
+    try:
+        for way in processor:
+            tags = way.tags
+            highway = tags.get("highway")
+            if highway not in speeds or tags.get("area") == "yes":
+                continue
+            position = len(ways.way_id)
+            ways.way_id.append(way.id)
+            ways.highway.append(highway)
+            ways.speed.append(float(speeds[highway]))
+            ways.directions.append(_direction(highway, tags))
+            for ref in way.nodes:
+                location = ref.location
+                ok = location.valid()
+                ways.refs.append(ref.ref)
+                ways.lons.append(location.lon if ok else math.nan)
+                ways.lats.append(location.lat if ok else math.nan)
+                ways.way_index.append(position)
+    except RuntimeError as exc:
+        raise InputError(path, "file", f"cannot read OSM data ({exc})") from exc
+    return ways
+
+
+def _direction(highway: str, tags: osmium.osm.TagList) -> int:
+    """Return the direction code of a way from its ``oneway``/``junction`` tags."""
+    oneway = (tags.get("oneway") or "").strip().lower()
+    if oneway in _ONEWAY_FORWARD:
+        return _FORWARD
+    if oneway in _ONEWAY_BACKWARD:
+        return _BACKWARD
+    if oneway in _ONEWAY_NO:
+        return _BOTH
+    if tags.get("junction") in _IMPLIED_ONEWAY_JUNCTIONS or highway in _IMPLIED_ONEWAY_HIGHWAYS:
+        return _FORWARD
+    return _BOTH
+
+
+def _ways_near(
+    boundary: BaseGeometry, lon: np.ndarray, lat: np.ndarray, way_of_node: np.ndarray
+) -> np.ndarray:
+    """Return, per way position, whether any of its nodes lies near ``boundary``."""
+    centroid = boundary.centroid
+    local = utm_crs(centroid.x, centroid.y)
+    forward = pyproj.Transformer.from_crs("EPSG:4326", local, always_xy=True).transform
+    backward = pyproj.Transformer.from_crs(local, "EPSG:4326", always_xy=True).transform
+    projected = shapely.transform(boundary, forward, interleaved=False)
+    area = shapely.transform(projected.buffer(BOUNDARY_BUFFER_M), backward, interleaved=False)
+    shapely.prepare(area)
+    inside = np.zeros(lon.size, dtype=bool)
+    valid = np.isfinite(lon)
+    inside[valid] = shapely.contains_xy(area, lon[valid], lat[valid])
+    near = np.zeros(int(way_of_node.max()) + 1, dtype=bool)
+    near[way_of_node[inside]] = True
+    return near

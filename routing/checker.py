@@ -1,0 +1,152 @@
+"""Check a plan against its problem, independently of whichever engine produced it.
+
+The checker recomputes every route from the matrices, stop by stop: distance, the schedule
+(arrival, waiting, service, time windows, shift length) and the load profile of every capacity
+dimension, with deliveries leaving the depot aboard and pickups joining them. It also checks that
+every stop is served exactly once or listed as unserved, and that no vehicle is used twice.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections import Counter
+from dataclasses import dataclass
+
+import numpy as np
+
+from routing.errors import PlanError
+from routing.model import LOAD_DIMENSIONS, Plan, Problem, Route
+
+
+@dataclass(frozen=True)
+class RouteCheck:
+    """What the checker recomputed for one route."""
+
+    vehicle: str
+    distance_m: int
+    end_s: int
+    max_load: tuple[int, ...]
+    load_profile: tuple[tuple[int, ...], ...]
+
+
+@dataclass(frozen=True)
+class CheckReport:
+    """The checker's verdict: ``violations`` is empty for a valid plan."""
+
+    violations: tuple[str, ...]
+    routes: tuple[RouteCheck, ...]
+
+    @property
+    def ok(self) -> bool:
+        return not self.violations
+
+
+def check_plan(problem: Problem, plan: Plan, *, strict: bool = True) -> CheckReport:
+    """Check ``plan``; with ``strict`` raise :class:`PlanError` listing every violation."""
+    violations: list[str] = []
+    vehicles = {v.id: v for v in problem.vehicles}
+
+    counts = Counter(stop for route in plan.routes for stop in route.stops)
+    for stop, n in counts.items():
+        if n > 1:
+            violations.append(f"stop {stop} is visited {n} times")
+    unserved = Counter(u.stop for u in plan.unserved)
+    for stop, n in unserved.items():
+        if n > 1:
+            violations.append(f"stop {stop} is listed unserved {n} times")
+        if stop in counts:
+            violations.append(f"stop {stop} is both served and listed unserved")
+        if stop not in problem.stop_by_id:
+            violations.append(f"unserved stop {stop} is not in the problem")
+    for stop in problem.stops:
+        if stop.id not in counts and stop.id not in unserved:
+            violations.append(f"stop {stop.id} is neither served nor listed unserved")
+    for u in plan.unserved:
+        if not u.reason.strip():
+            violations.append(f"unserved stop {u.stop} has no reason")
+    used = Counter(r.vehicle for r in plan.routes)
+    for vehicle, n in used.items():
+        if n > 1:
+            violations.append(f"vehicle {vehicle} drives {n} routes")
+
+    checks = []
+    for route in plan.routes:
+        vehicle = vehicles.get(route.vehicle)
+        if vehicle is None:
+            violations.append(f"route of unknown vehicle {route.vehicle}")
+            continue
+        unknown = [s for s in route.stops if s not in problem.stop_by_id]
+        if unknown:
+            violations.append(f"route {route.vehicle} visits unknown stops {unknown}")
+            continue
+        excluded = [s for s in route.stops if s in problem.excluded]
+        if excluded:
+            violations.append(f"route {route.vehicle} visits excluded stops {excluded}")
+        if route.depot != vehicle.depot or route.vehicle_type != vehicle.type.id:
+            violations.append(f"route {route.vehicle} claims depot {route.depot} / type "
+                              f"{route.vehicle_type}, but the vehicle is {vehicle.type.id} "
+                              f"at {vehicle.depot}")
+        checks.append(_check_route(problem, route, vehicle.type.capacity,
+                                   vehicle.type.max_duration_s, vehicle.type.shift_start_s,
+                                   violations))
+    report = CheckReport(tuple(violations), tuple(checks))
+    if strict and violations:
+        raise PlanError(violations)
+    return report
+
+
+def _check_route(problem: Problem, route: Route, capacity: tuple[int, ...], max_duration_s: int,
+                 shift_start_s: int, violations: list[str]) -> RouteCheck:
+    name = f"route {route.vehicle}"
+    depot = problem.depot_by_id[route.depot]
+    path = [problem.index[route.depot], *(problem.index[s] for s in route.stops),
+            problem.index[route.depot]]
+    legs = list(itertools.pairwise(path))
+    distance = int(sum(int(problem.distance_m[a, b]) for a, b in legs))
+    if distance != route.distance_m:
+        violations.append(f"{name}: distance_m is {route.distance_m} but the matrix gives "
+                          f"{distance}")
+
+    if route.start_s < max(depot.open_s, shift_start_s):
+        violations.append(f"{name}: leaves at {route.start_s} s, before the depot opens or the "
+                          f"shift starts")
+    clock = route.start_s
+    for (a, b), stop_id, claimed in zip(legs, route.stops, route.arrival_s, strict=False):
+        stop = problem.stop_by_id[stop_id]
+        clock = max(clock + int(problem.service_s[a]) + int(problem.duration_s[a, b]), stop.open_s)
+        if claimed < clock:
+            violations.append(f"{name}: arrives at {stop_id} at {claimed} s, earlier than the "
+                              f"{clock} s the matrix allows")
+        clock = max(clock, claimed)
+        if clock > stop.close_s:
+            violations.append(f"{name}: reaches {stop_id} at {clock} s, after its window closes "
+                              f"at {stop.close_s} s")
+    last = path[-2]
+    end = clock + int(problem.service_s[last]) + int(problem.duration_s[last, path[-1]])
+    if route.end_s < end:
+        violations.append(f"{name}: claims to return at {route.end_s} s but cannot before {end} s")
+    end = max(end, route.end_s)
+    if end > depot.close_s:
+        violations.append(f"{name}: returns at {end} s, after depot {depot.id} closes")
+    if end - route.start_s > max_duration_s:
+        violations.append(f"{name}: takes {end - route.start_s} s, over the {max_duration_s} s "
+                          f"shift")
+
+    delivery = np.array([problem.stop_by_id[s].delivery for s in route.stops], dtype=np.int64)
+    pickup = np.array([problem.stop_by_id[s].pickup for s in route.stops], dtype=np.int64)
+    start_load = delivery.sum(axis=0)
+    if tuple(int(x) for x in start_load) != tuple(route.load):
+        violations.append(f"{name}: load is {route.load} but its stops need "
+                          f"{tuple(int(x) for x in start_load)}")
+    profile = start_load + np.cumsum(pickup - delivery, axis=0)
+    profile = np.vstack([start_load, profile])
+    peak = profile.max(axis=0)
+    for d, dim in enumerate(LOAD_DIMENSIONS):
+        over = np.nonzero(profile[:, d] > capacity[d])[0]
+        if over.size:
+            where = ("leaving the depot" if over[0] == 0
+                     else f"after stop {route.stops[over[0] - 1]}")
+            violations.append(f"{name}: carries {int(profile[over[0], d])} {dim} {where}, over "
+                              f"the capacity of {capacity[d]}")
+    return RouteCheck(route.vehicle, distance, end, tuple(int(x) for x in peak),
+                      tuple(tuple(int(x) for x in row) for row in profile))

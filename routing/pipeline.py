@@ -1,0 +1,144 @@
+"""The one-way flow of a solve: scenario -> roads -> snaps -> matrices -> problem -> checked plan.
+
+Each step is timed; the CLI shows the timings and never does any of this work itself.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from geodata.matrices import TravelMatrices, travel_matrices
+from geodata.places import read_boundary
+from geodata.roads import DEFAULT_SPEEDS_KMH, RoadNetwork, read_road_network
+from geodata.snapping import Snap, snap_points
+from routing.checker import CheckReport
+from routing.engines.base import SolveSettings
+from routing.model import Depot, Plan, Problem, Stop, VehicleType
+from routing.problem import build_problem
+from routing.scenario import Scenario
+from routing.solve import make_engine, solve_checked
+
+#: Called with a step name when it starts and again with its duration when it ends.
+StepHook = Callable[[str, float | None], None]
+
+
+@dataclass
+class Timings:
+    """Wall-clock seconds per named step, in the order the steps ran."""
+
+    seconds: dict[str, float] = field(default_factory=dict)
+    hook: StepHook | None = None
+
+    @contextmanager
+    def step(self, name: str) -> Iterator[None]:
+        if self.hook:
+            self.hook(name, None)
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            elapsed = time.perf_counter() - started
+            self.seconds[name] = self.seconds.get(name, 0.0) + elapsed
+            if self.hook:
+                self.hook(name, elapsed)
+
+
+@dataclass(frozen=True, eq=False)
+class Geography:
+    """A scenario placed on its roads: the graph, every location's snap and the travel matrices."""
+
+    network: RoadNetwork
+    snaps: dict[str, Snap]
+    matrices: TravelMatrices
+    too_far: dict[str, str]
+    notes: tuple[str, ...]
+
+
+@dataclass(frozen=True, eq=False)
+class PlanResult:
+    """A checked plan with everything the reports need."""
+
+    scenario: Scenario
+    geography: Geography
+    problem: Problem
+    plan: Plan
+    check: CheckReport
+    settings: SolveSettings
+    timings: dict[str, float]
+
+
+def settings_for(scenario: Scenario, *, time_limit_s: float | None = None,
+                 seed: int | None = None) -> SolveSettings:
+    """The scenario's solver settings, with command-line overrides where given."""
+    spec = scenario.solver
+    return SolveSettings(
+        time_limit_s=spec.time_limit_s if time_limit_s is None else time_limit_s,
+        seed=spec.seed if seed is None else seed, first_solution=spec.first_solution,
+        metaheuristic=spec.metaheuristic, objective=spec.objective,
+        solution_limit=spec.solution_limit)
+
+
+def locate(scenario: Scenario, *, timings: Timings, cache_dir: Path | None = None,
+           extra: Sequence[Depot] = ()) -> Geography:
+    """Read the roads, snap depots, stations and stops, and compute the travel matrices."""
+    with timings.step("read roads"):
+        speeds = {**DEFAULT_SPEEDS_KMH, **scenario.network.speeds_kmh}
+        boundary = (read_boundary(scenario.network.boundary)
+                    if scenario.network.boundary else None)
+        network = read_road_network(scenario.network.osm, speeds_kmh=speeds, boundary=boundary)
+    points = {loc.id: (loc.lon, loc.lat)
+              for loc in (*scenario.depots, *scenario.stations, *extra, *scenario.stops)}
+    with timings.step("snap"):
+        network, snaps = snap_points(network, points)
+    limit = scenario.network.max_access_m
+    stop_ids = {s.id for s in scenario.stops}
+    too_far = {
+        sid: (f"no drivable road within {limit / 1000:g} km (nearest is "
+              f"{snap.access_m / 1000:.1f} km away): map the village road in OSM or raise "
+              f"network.max_access_m")
+        for sid, snap in snaps.items() if sid in stop_ids and snap.access_m > limit}
+    for depot in (*scenario.depots, *extra):
+        if snaps[depot.id].access_m > limit:
+            raise ValueError(f"{scenario.path}: depots {depot.id}: no drivable road within "
+                             f"{limit / 1000:g} km; move the depot onto the road network")
+    with timings.step("matrices"):
+        matrices = travel_matrices(network, snaps, cache_dir=cache_dir)
+    notes = []
+    fragments = sum(1 for sid in stop_ids if snaps[sid].outside_component)
+    if fragments:
+        notes.append(f"{fragments} villages lie nearest a road fragment cut off from the main "
+                     f"network; they were joined to the nearest connected road instead")
+    dropped = len(network.outside_nodes)
+    notes.append(f"road graph: {network.graph.number_of_nodes():,} nodes, "
+                 f"{network.graph.number_of_edges():,} edges in the largest strongly connected "
+                 f"component ({dropped:,} of {network.nodes_total:,} nodes outside it)")
+    return Geography(network, snaps, matrices, too_far, tuple(notes))
+
+
+def make_problem(scenario: Scenario, geography: Geography, *, depots: Sequence[Depot],
+                 stops: Sequence[Stop], vehicle_types: Sequence[VehicleType],
+                 name: str | None = None) -> Problem:
+    """A routing problem over part of a located scenario (e.g. one carrier's depot and stops)."""
+    return build_problem(
+        name=name or scenario.name, depots=depots, stops=stops, vehicle_types=vehicle_types,
+        ids=geography.matrices.ids, distance_m=geography.matrices.distance_m,
+        duration_s=geography.matrices.duration_s, per_stop_s=scenario.service.per_stop_s,
+        per_parcel_s=scenario.service.per_parcel_s,
+        excluded={s.id: geography.too_far[s.id] for s in stops if s.id in geography.too_far})
+
+
+def plan_scenario(scenario: Scenario, settings: SolveSettings, *, engine: str | None = None,
+                  cache_dir: Path | None = None, hook: StepHook | None = None) -> PlanResult:
+    """Plan the scenario's day with its whole fleet from its depots: the consolidated strategy."""
+    timings = Timings(hook=hook)
+    geography = locate(scenario, timings=timings, cache_dir=cache_dir)
+    problem = make_problem(scenario, geography, depots=scenario.depots, stops=scenario.stops,
+                           vehicle_types=scenario.vehicle_types)
+    with timings.step("solve"):
+        plan, check = solve_checked(problem, make_engine(engine or scenario.solver.engine),
+                                    settings)
+    return PlanResult(scenario, geography, problem, plan, check, settings, timings.seconds)

@@ -1,0 +1,377 @@
+"""Read a scenario file (TOML) and its stops CSV into a frozen, validated :class:`Scenario`.
+
+This is the only module that parses scenario files. Every error names the file and the field,
+so ``ruralroute`` can print one line and exit with code 2.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+import tomllib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from routing.errors import InputError, ModelError
+from routing.model import Depot, Stop, VehicleType
+
+#: First-solution strategies and metaheuristics the OR-Tools engine accepts by name.
+FIRST_SOLUTION_STRATEGIES = (
+    "AUTOMATIC", "PATH_CHEAPEST_ARC", "SAVINGS", "PARALLEL_CHEAPEST_INSERTION",
+    "LOCAL_CHEAPEST_INSERTION", "GLOBAL_CHEAPEST_ARC", "CHRISTOFIDES", "SWEEP",
+)
+METAHEURISTICS = ("GUIDED_LOCAL_SEARCH", "SIMULATED_ANNEALING", "TABU_SEARCH", "GREEDY_DESCENT")
+OBJECTIVES = ("distance", "duration")
+
+
+@dataclass(frozen=True)
+class NetworkSpec:
+    """Where the roads come from and how fast vehicles drive on each class."""
+
+    osm: Path
+    boundary: Path | None = None
+    speeds_kmh: Mapping[str, float] = field(default_factory=dict)
+    max_access_m: float = 5_000.0
+
+
+@dataclass(frozen=True)
+class ServiceSpec:
+    """Time spent at a village service point: a fixed part plus a part per parcel."""
+
+    per_stop_s: int = 300
+    per_parcel_s: int = 10
+
+
+@dataclass(frozen=True)
+class SolverSpec:
+    """Engine settings; ``solution_limit`` bounds search by work, not time, for reproducibility."""
+
+    engine: str = "ortools"
+    time_limit_s: float = 30.0
+    first_solution: str = "SAVINGS"
+    metaheuristic: str = "GUIDED_LOCAL_SEARCH"
+    objective: str = "distance"
+    seed: int = 1
+    solution_limit: int | None = None
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """Everything needed to plan one county day: roads, depots, stops, fleet and solver settings."""
+
+    name: str
+    title: str
+    path: Path
+    network: NetworkSpec
+    depots: tuple[Depot, ...]
+    stops: tuple[Stop, ...]
+    vehicle_types: tuple[VehicleType, ...]
+    stations: tuple[Depot, ...] = ()
+    service: ServiceSpec = ServiceSpec()
+    solver: SolverSpec = SolverSpec()
+
+    def service_time_s(self, stop: Stop) -> int:
+        """Seconds spent serving ``stop``: the fixed part plus one share per parcel."""
+        return self.service.per_stop_s + self.service.per_parcel_s * stop.parcels
+
+
+# --- small typed readers for TOML tables; each names the field it rejects -------------------
+
+
+class _Table:
+    """A TOML table read field by field, so unknown and missing fields are reported by name."""
+
+    def __init__(self, file: Path, where: str, data: Any) -> None:
+        if not isinstance(data, dict):
+            raise InputError(file, where, f"must be a table, got {type(data).__name__}")
+        self.file, self.where, self.data = file, where, data
+        self.used: set[str] = set()
+
+    def _name(self, key: str) -> str:
+        return f"{self.where}.{key}" if self.where else key
+
+    def get(self, key: str, kind: type | tuple[type, ...], default: Any = ...) -> Any:
+        self.used.add(key)
+        if key not in self.data:
+            if default is ...:
+                raise InputError(self.file, self._name(key), "is required but missing")
+            return default
+        value = self.data[key]
+        if kind is float and isinstance(value, int) and not isinstance(value, bool):
+            value = float(value)
+        if (isinstance(value, bool) and kind is not bool) or not isinstance(value, kind):
+            names = kind.__name__ if isinstance(kind, type) else "/".join(k.__name__ for k in kind)
+            raise InputError(self.file, self._name(key), f"must be {names}, got {value!r}")
+        return value
+
+    def clock(self, key: str, default: str) -> int:
+        """A time of day as ``"HH:MM"`` -> seconds since midnight (``"24:00"`` allowed)."""
+        text = self.get(key, str, default)
+        try:
+            hours, minutes = (int(part) for part in text.split(":"))
+        except ValueError:
+            raise InputError(self.file, self._name(key),
+                             f"must be a time like \"08:30\", got {text!r}") from None
+        if not (0 <= hours <= 48 and 0 <= minutes < 60):
+            raise InputError(self.file, self._name(key), f"is not a time of day: {text!r}")
+        return hours * 3600 + minutes * 60
+
+    def done(self) -> None:
+        unknown = sorted(set(self.data) - self.used)
+        if unknown:
+            known = ", ".join(sorted(self.used))
+            raise InputError(self.file, self._name(unknown[0]),
+                             f"unknown field (known fields here: {known})")
+
+
+def _relative(base: Path, value: str) -> Path:
+    path = Path(value)
+    return path if path.is_absolute() else (base / path)
+
+
+def _existing(file: Path, where: str, path: Path) -> Path:
+    if not path.is_file():
+        raise InputError(file, where, f"file not found: {path}")
+    return path
+
+
+def _build(file: Path, where: str, factory: Callable[..., Any], **kwargs: Any) -> Any:
+    """Construct a domain object, turning its validation error into one naming the file."""
+    try:
+        return factory(**kwargs)
+    except ModelError as exc:
+        raise InputError(file, where, str(exc)) from None
+
+
+def _read_depot(file: Path, where: str, data: Any) -> Depot:
+    t = _Table(file, where, data)
+    depot = _build(file, where, Depot, id=t.get("id", str), name=t.get("name", str, ""),
+                   lon=t.get("lon", float), lat=t.get("lat", float),
+                   open_s=t.clock("open", "00:00"), close_s=t.clock("close", "48:00"))
+    t.done()
+    return depot
+
+
+def _read_vehicle_type(file: Path, where: str, data: Any, default_depot: str) -> VehicleType:
+    t = _Table(file, where, data)
+    hours = t.get("max_shift_h", float, 9.0)
+    vt = _build(
+        file, where, VehicleType,
+        id=t.get("id", str), name=t.get("name", str, ""), depot=t.get("depot", str, default_depot),
+        count=t.get("count", int), capacity_parcels=t.get("capacity_parcels", int),
+        capacity_kg=t.get("capacity_kg", int), shift_start_s=t.clock("shift_start", "08:00"),
+        max_duration_s=round(hours * 3600),
+        fixed_cost=t.get("fixed_cost", float, 0.0), cost_per_km=t.get("cost_per_km", float, 0.0),
+        cost_per_hour=t.get("cost_per_hour", float, 0.0),
+        co2_g_per_km=t.get("co2_g_per_km", float, 0.0),
+    )
+    t.done()
+    return vt
+
+
+STOP_COLUMNS = ("id", "name", "name_en", "lon", "lat", "parcels", "weight_kg", "produce_kg",
+                "open", "close")
+_REQUIRED_STOP_COLUMNS = ("id", "lon", "lat", "parcels", "weight_kg")
+CARRIER_PREFIX = "parcels_"
+
+
+def _parse_clock(file: Path, field_name: str, text: str, default: int) -> int:
+    if not text:
+        return default
+    try:
+        hours, minutes = (int(part) for part in text.split(":"))
+    except ValueError:
+        raise InputError(file, field_name, f"must be a time like \"08:30\", got {text!r}") from None
+    return hours * 3600 + minutes * 60
+
+
+def _parse_number(file: Path, field_name: str, text: str, *, whole: bool) -> float:
+    if text is None or text.strip() == "":
+        raise InputError(file, field_name, "is empty; fill in a value")
+    try:
+        value = float(text)
+    except ValueError:
+        raise InputError(file, field_name, f"is not a number: {text!r}") from None
+    if not math.isfinite(value) or (whole and value != int(value)):
+        raise InputError(file, field_name, f"must be a whole number, got {text!r}")
+    return value
+
+
+def read_stops_csv(path: Path) -> tuple[Stop, ...]:
+    """Read village service points from a CSV file (UTF-8, header row).
+
+    Columns: ``id, lon, lat, parcels, weight_kg`` are required; ``name, name_en, produce_kg,
+    open, close`` are optional; any ``parcels_<carrier>`` columns split the parcels by carrier.
+    """
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as fh:
+            reader = csv.DictReader(fh)
+            header = tuple(reader.fieldnames or ())
+            rows = list(reader)
+    except FileNotFoundError:
+        raise InputError(path, "file", "file not found") from None
+    except UnicodeDecodeError:
+        raise InputError(path, "file", "is not UTF-8 text; save the CSV as UTF-8") from None
+    missing = [c for c in _REQUIRED_STOP_COLUMNS if c not in header]
+    if missing:
+        raise InputError(path, missing[0], "column is missing from the header row")
+    carriers = [c for c in header if c.startswith(CARRIER_PREFIX)]
+    unknown = [c for c in header if c not in STOP_COLUMNS and c not in carriers]
+    if unknown:
+        raise InputError(path, unknown[0],
+                         f"unknown column (known: {', '.join(STOP_COLUMNS)}, parcels_<carrier>)")
+    stops: list[Stop] = []
+    for line, row in enumerate(rows, start=2):
+        where = f"line {line}"
+        for col in ("lon", "lat"):
+            if not (row.get(col) or "").strip():
+                raise InputError(path, f"{where} {col}",
+                                 f"stop {row.get('id', '?')!r} has no coordinates; fill in {col}")
+
+        def num(col: str, where: str = where, row: dict = row) -> float:
+            return _parse_number(path, f"{where} {col}", row[col], whole=col not in ("lon", "lat"))
+
+        split = {c[len(CARRIER_PREFIX):]: int(num(c)) for c in carriers if (row[c] or "").strip()}
+        stop = _build(
+            path, where, Stop, id=(row["id"] or "").strip(), name=row.get("name") or "",
+            name_en=row.get("name_en") or "", lon=num("lon"), lat=num("lat"),
+            parcels=int(num("parcels")), weight_kg=int(num("weight_kg")),
+            produce_kg=int(num("produce_kg")) if (row.get("produce_kg") or "").strip() else 0,
+            open_s=_parse_clock(path, f"{where} open", row.get("open") or "", 0),
+            close_s=_parse_clock(path, f"{where} close", row.get("close") or "", 48 * 3600),
+            parcels_by_carrier=split,
+        )
+        stops.append(stop)
+    ids = [s.id for s in stops]
+    dupes = sorted({i for i in ids if ids.count(i) > 1})
+    if dupes:
+        raise InputError(path, "id", f"stop ids must be unique, repeated: {', '.join(dupes)}")
+    if not stops:
+        raise InputError(path, "rows", "no stops; add at least one village")
+    return tuple(stops)
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Read a scenario TOML file and the files it names into a validated :class:`Scenario`.
+
+    Relative paths in the file are taken relative to the file's folder.
+    """
+    file = Path(path)
+    if not file.is_file():
+        raise InputError(file, "file", "scenario file not found")
+    try:
+        data = tomllib.loads(file.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError(file, "syntax", f"not valid TOML ({exc})") from None
+    base = file.parent
+    top = _Table(file, "", data)
+    name = top.get("name", str)
+    title = top.get("title", str, name)
+
+    net = _Table(file, "network", top.get("network", dict))
+    speeds = net.get("speeds_kmh", dict, {})
+    for road_class, speed in speeds.items():
+        if not isinstance(speed, int | float) or isinstance(speed, bool) or speed <= 0:
+            raise InputError(file, f"network.speeds_kmh.{road_class}",
+                             f"must be a speed > 0 in km/h, got {speed!r}")
+    boundary = net.get("boundary", str, "")
+    network = NetworkSpec(
+        osm=_existing(file, "network.osm", _relative(base, net.get("osm", str))),
+        boundary=(_existing(file, "network.boundary", _relative(base, boundary))
+                  if boundary else None),
+        speeds_kmh={k: float(v) for k, v in speeds.items()},
+        max_access_m=net.get("max_access_m", float, 5_000.0),
+    )
+    net.done()
+
+    depots_data = top.get("depots", list)
+    if not depots_data:
+        raise InputError(file, "depots", "at least one [[depots]] entry is needed")
+    depots = tuple(_read_depot(file, f"depots[{i}]", d) for i, d in enumerate(depots_data))
+
+    stops_table = _Table(file, "stops", top.get("stops", dict))
+    stops_path = _relative(base, stops_table.get("file", str))
+    stations_file = stops_table.get("stations", str, "")
+    stops_table.done()
+    stops = read_stops_csv(_existing(file, "stops.file", stops_path))
+    stations = _read_stations(file, _relative(base, stations_file)) if stations_file else ()
+
+    types_data = top.get("vehicle_types", list)
+    if not types_data:
+        raise InputError(file, "vehicle_types", "at least one [[vehicle_types]] entry is needed")
+    vehicle_types = tuple(_read_vehicle_type(file, f"vehicle_types[{i}]", v, depots[0].id)
+                          for i, v in enumerate(types_data))
+    depot_ids = {d.id for d in depots}
+    for i, vt in enumerate(vehicle_types):
+        if vt.depot not in depot_ids:
+            raise InputError(file, f"vehicle_types[{i}].depot",
+                             f"unknown depot {vt.depot!r}; known: {', '.join(sorted(depot_ids))}")
+    _check_fits(file, stops_path, stops, vehicle_types)
+
+    svc = _Table(file, "service", top.get("service", dict, {}))
+    service = ServiceSpec(per_stop_s=svc.get("per_stop_s", int, 300),
+                          per_parcel_s=svc.get("per_parcel_s", int, 10))
+    svc.done()
+    if service.per_stop_s < 0 or service.per_parcel_s < 0:
+        raise InputError(file, "service", "service times must be >= 0 seconds")
+
+    solver = _read_solver(file, top.get("solver", dict, {}))
+    top.done()
+    return Scenario(name=name, title=title, path=file, network=network, depots=depots,
+                    stops=stops, vehicle_types=vehicle_types, stations=stations,
+                    service=service, solver=solver)
+
+
+def _read_stations(file: Path, path: Path) -> tuple[Depot, ...]:
+    """Township stations: a CSV with ``id, name, lon, lat`` (optional ``name_en``)."""
+    _existing(file, "stops.stations", path)
+    with path.open(encoding="utf-8-sig", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    stations = []
+    for line, row in enumerate(rows, start=2):
+        stations.append(_build(
+            path, f"line {line}", Depot, id=(row.get("id") or "").strip(),
+            name=row.get("name") or "",
+            lon=_parse_number(path, f"line {line} lon", row.get("lon", ""), whole=False),
+            lat=_parse_number(path, f"line {line} lat", row.get("lat", ""), whole=False)))
+    return tuple(stations)
+
+
+def _check_fits(file: Path, stops_path: Path, stops: tuple[Stop, ...],
+                vehicle_types: tuple[VehicleType, ...]) -> None:
+    """Reject a stop whose delivery or pickup no vehicle can carry: no plan could serve it."""
+    max_parcels = max(v.capacity_parcels for v in vehicle_types)
+    max_kg = max(v.capacity_kg for v in vehicle_types)
+    for stop in stops:
+        for col, value, cap in (("parcels", stop.parcels, max_parcels),
+                                ("weight_kg", stop.weight_kg, max_kg),
+                                ("produce_kg", stop.produce_kg, max_kg)):
+            if value > cap:
+                raise InputError(stops_path, f"stop {stop.id} {col}",
+                                 f"{value} exceeds the largest vehicle capacity ({cap}); "
+                                 f"split the stop or add a bigger vehicle type in {file.name}")
+
+
+def _read_solver(file: Path, data: Any) -> SolverSpec:
+    t = _Table(file, "solver", data)
+    spec = SolverSpec(
+        engine=t.get("engine", str, "ortools"),
+        time_limit_s=t.get("time_limit_s", float, 30.0),
+        first_solution=t.get("first_solution", str, "SAVINGS"),
+        metaheuristic=t.get("metaheuristic", str, "GUIDED_LOCAL_SEARCH"),
+        objective=t.get("objective", str, "distance"),
+        seed=t.get("seed", int, 1),
+        solution_limit=t.get("solution_limit", int, None),
+    )
+    t.done()
+    checks = (("first_solution", spec.first_solution, FIRST_SOLUTION_STRATEGIES),
+              ("metaheuristic", spec.metaheuristic, METAHEURISTICS),
+              ("objective", spec.objective, OBJECTIVES))
+    for key, value, allowed in checks:
+        if value not in allowed:
+            raise InputError(file, f"solver.{key}", f"{value!r} is not one of {', '.join(allowed)}")
+    if spec.time_limit_s <= 0:
+        raise InputError(file, "solver.time_limit_s", "must be > 0 seconds")
+    return spec

@@ -1,0 +1,25 @@
+"""Solve a problem with an engine, explain unserved stops and check the plan before it is used."""
+
+from __future__ import annotations
+
+from routing.checker import CheckReport, check_plan
+from routing.diagnose import explain_unserved
+from routing.engines.base import Engine, SolveSettings
+from routing.engines.ortools_engine import OrToolsEngine
+from routing.model import Plan, Problem
+
+ENGINES: dict[str, type] = {"ortools": OrToolsEngine}
+
+
+def make_engine(name: str) -> Engine:
+    """The engine registered under ``name``."""
+    if name not in ENGINES:
+        raise ValueError(f"engine: unknown engine {name!r}; choose one of {', '.join(ENGINES)}")
+    return ENGINES[name]()
+
+
+def solve_checked(problem: Problem, engine: Engine, settings: SolveSettings
+                  ) -> tuple[Plan, CheckReport]:
+    """Run ``engine`` on ``problem``; raise :class:`~routing.errors.PlanError` on a bad plan."""
+    plan = explain_unserved(problem, engine.solve(problem, settings))
+    return plan, check_plan(problem, plan)

@@ -1,0 +1,121 @@
+"""End-to-end: the ``ruralroute`` command on the small real-data scenario and on bad input."""
+
+from __future__ import annotations
+
+import csv
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from cli import main
+
+SMALL = Path(__file__).parent / "data" / "small_county"
+
+
+@pytest.fixture(scope="module")
+def solved(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    """Solve the 9-village scenario once; return the output folder and the printed summary."""
+    out = tmp_path_factory.mktemp("solve") / "out"
+    result = CliRunner().invoke(main, ["solve", str(SMALL / "scenario.toml"), "--out", str(out),
+                                       "--time-limit", "1", "--seed", "3", "--cache-dir",
+                                       str(out.parent / "cache")])
+    assert result.exit_code == 0, result.output
+    return out, result.output
+
+
+def test_solve_prints_a_summary_and_writes_every_file(solved):
+    out, output = solved
+    assert "plan checked" in output and "vehicles" in output
+    for name in ("plan.json", "routes.geojson", "stops.geojson", "stops.csv", "map.html"):
+        assert (out / name).stat().st_size > 0, name
+
+
+def test_plan_json_serves_every_village_once(solved):
+    out, _ = solved
+    plan = json.loads((out / "plan.json").read_text(encoding="utf-8"))
+    assert plan["scenario"] == "small-county"
+    assert plan["seed"] == 3
+    villages = [r["id"] for r in csv.DictReader((SMALL / "villages.csv").open(encoding="utf-8"))]
+    visited = [s for r in plan["routes"] for s in r["stops"]]
+    assert sorted(visited) == sorted(villages)
+    assert plan["unserved"] == []
+    assert plan["check"] == {"ok": True, "violations": []}
+    assert plan["kpis"]["vehicles"] == len(plan["routes"])
+    assert plan["kpis"]["distance_m"] == sum(r["distance_m"] for r in plan["routes"])
+    assert plan["kpis"]["parcels"] == 225
+    for route in plan["routes"]:
+        assert route["load"]["parcels"] <= 150
+        assert route["duration_s"] <= 8 * 3600
+
+
+def test_geojson_and_csv_match_the_plan(solved):
+    out, _ = solved
+    plan = json.loads((out / "plan.json").read_text(encoding="utf-8"))
+    routes = json.loads((out / "routes.geojson").read_text(encoding="utf-8"))
+    assert len(routes["features"]) == len(plan["routes"])
+    for feature, route in zip(routes["features"], plan["routes"], strict=True):
+        assert feature["geometry"]["type"] == "LineString"
+        assert feature["properties"]["vehicle"] == route["vehicle"]
+        # the road-following line starts and ends near the depot (116.2157, 33.5059)
+        lon, lat = feature["geometry"]["coordinates"][0]
+        assert abs(lon - 116.2157) < 0.01 and abs(lat - 33.5059) < 0.01
+    rows = list(csv.DictReader((out / "stops.csv").open(encoding="utf-8-sig")))
+    assert len(rows) == 9
+    first = plan["routes"][0]
+    row = next(r for r in rows if r["stop_id"] == first["stops"][0])
+    assert row["vehicle"] == first["vehicle"] and row["position"] == "1"
+    stops = json.loads((out / "stops.geojson").read_text(encoding="utf-8"))
+    assert any(f["properties"]["name"] == "何楼" for f in stops["features"])
+
+
+def test_map_draws_one_line_per_route_and_credits_osm(solved):
+    out, _ = solved
+    html = (out / "map.html").read_text(encoding="utf-8")
+    plan = json.loads((out / "plan.json").read_text(encoding="utf-8"))
+    assert html.count("L.polyline(") == len(plan["routes"])
+    assert "OpenStreetMap contributors" in html
+    assert "何楼" in html
+
+
+def test_the_same_seed_gives_the_same_routes(solved, tmp_path):
+    out, _ = solved
+    result = CliRunner().invoke(main, ["solve", str(SMALL / "scenario.toml"), "--out",
+                                       str(tmp_path), "--time-limit", "1", "--seed", "3"])
+    assert result.exit_code == 0, result.output
+    first = json.loads((out / "plan.json").read_text(encoding="utf-8"))
+    again = json.loads((tmp_path / "plan.json").read_text(encoding="utf-8"))
+    assert [r["stops"] for r in again["routes"]] == [r["stops"] for r in first["routes"]]
+
+
+def test_help_explains_every_option():
+    result = CliRunner().invoke(main, ["solve", "--help"])
+    assert result.exit_code == 0
+    for option in ("--out", "--time-limit", "--seed", "--engine", "--cache-dir", "--tiles",
+                   "--verbose"):
+        assert option in result.output
+
+
+def test_bad_input_is_one_line_with_exit_code_2(tmp_path):
+    scenario = tmp_path / "sc"
+    shutil.copytree(SMALL, scenario)
+    toml = scenario / "scenario.toml"
+    toml.write_text(toml.read_text(encoding="utf-8").replace("count = 3", "count = 3\nwings = 2"),
+                    encoding="utf-8")
+    run = subprocess.run([sys.executable, "-m", "cli", "solve", str(toml), "--out",
+                          str(tmp_path / "out")], capture_output=True, text=True, check=False)
+    assert run.returncode == 2
+    assert run.stderr.strip().count("\n") == 0
+    assert "scenario.toml: vehicle_types[0].wings: unknown field" in run.stderr
+    assert "Traceback" not in run.stderr
+
+
+def test_missing_scenario_file_is_exit_code_2(tmp_path):
+    result = CliRunner().invoke(main, ["solve", str(tmp_path / "none.toml"), "--out",
+                                       str(tmp_path)])
+    assert result.exit_code == 2
+    assert "none.toml: file: scenario file not found" in result.output
