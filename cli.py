@@ -12,13 +12,37 @@ from typing import Any
 
 import click
 from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    Progress,
+    ProgressBar,
+    SpinnerColumn,
+    Task,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
 from rich.table import Table
 
+from geodata.counties import read_counties
+from routing.bench import TABLE_HEADER, mean_gap, read_instance, run_instance, table_rows
+from routing.bench import write_csv as write_bench_csv
+from routing.compare import (
+    compare_strategies,
+    comparison_markdown,
+    write_comparison_csv,
+)
+from routing.costs import load_cost_model
+from routing.engines.base import SolveSettings
 from routing.errors import RuralRouteError
-from routing.kpis import plan_kpis
-from routing.pipeline import Timings, plan_scenario, settings_for
-from routing.report import write_reports
+from routing.pipeline import Timings, locate, plan_scenario, settings_document, settings_for
+from routing.report import write_comparison_map, write_strategy_reports
 from routing.scenario import load_scenario
+from routing.scenario_builder import DEFAULT_SEED, build_county_scenario, build_region_scenario
+from routing.sheet_docs import write_sheets
+from routing.sheets import sheets_from_plan_dir, sheets_from_result
+from routing.solve import ENGINES
+from routing.strategies import STRATEGIES, run_strategy
 
 console = Console(stderr=True)
 out = Console()
@@ -46,13 +70,71 @@ def main() -> None:
     """
 
 
-def _step_printer(verbose: bool):
-    def hook(name: str, elapsed: float | None) -> None:
+class _LimitBar(BarColumn):
+    """A bar that fills with elapsed time against the task's total (a time limit, seconds)."""
+
+    def render(self, task: Task) -> ProgressBar:
+        if task.total is None:
+            return super().render(task)
+        return ProgressBar(total=task.total, completed=min(task.elapsed or 0.0, task.total),
+                           width=self.bar_width, style=self.style,
+                           complete_style=self.complete_style,
+                           finished_style=self.finished_style)
+
+
+class _StepProgress:
+    """The CLI's step hook: a live progress line per running step on a terminal.
+
+    Steps with a known time limit (see :meth:`expect`) fill a bar against it; others pulse.
+    Off a terminal (pipes, CI) each step prints one ``… step`` line instead. With ``verbose``,
+    every step's duration is printed when it ends.
+    """
+
+    def __init__(self, verbose: bool, *, stream: Console | None = None) -> None:
+        self.verbose = verbose
+        self.console = stream or console
+        self.limits: dict[str, float] = {}
+        self._progress: Progress | None = None
+        self._tasks: dict[str, TaskID] = {}
+
+    def expect(self, prefix: str, seconds: float) -> None:
+        """Show steps whose name starts with ``prefix`` against a limit of ``seconds``."""
+        self.limits[prefix] = seconds
+
+    def __call__(self, name: str, elapsed: float | None) -> None:
         if elapsed is None:
-            console.print(f"[dim]… {name}[/dim]")
-        elif verbose:
-            console.print(f"[dim]  {name}: {elapsed:.2f} s[/dim]")
-    return hook
+            self._start(name)
+            return
+        self._finish(name)
+        if self.verbose:
+            self.console.print(f"[dim]  {name}: {elapsed:.2f} s[/dim]")
+
+    def _start(self, name: str) -> None:
+        if not self.console.is_terminal:
+            self.console.print(f"[dim]… {name}[/dim]")
+            return
+        if self._progress is None:
+            self._progress = Progress(
+                SpinnerColumn(), TextColumn("{task.description}"), _LimitBar(bar_width=30),
+                TimeElapsedColumn(), TextColumn("[dim]{task.fields[limit]}"),
+                console=self.console, transient=True)
+            self._progress.start()
+        limit = next((s for p, s in self.limits.items() if name.startswith(p)), None)
+        self._tasks[name] = self._progress.add_task(
+            name, total=limit, limit=f"limit {limit:g} s" if limit else "")
+
+    def _finish(self, name: str) -> None:
+        task = self._tasks.pop(name, None)
+        if self._progress is None or task is None:
+            return
+        self._progress.remove_task(task)
+        if not self._tasks:
+            self._progress.stop()
+            self._progress = None
+
+
+def _step_printer(verbose: bool) -> _StepProgress:
+    return _StepProgress(verbose)
 
 
 def _summary_table(title: str, kpis: dict[str, Any]) -> Table:
@@ -77,7 +159,7 @@ def _summary_table(title: str, kpis: dict[str, Any]) -> Table:
 @click.option("--seed", type=int, default=None,
               help="Seed recorded in the plan and passed to engines that use one "
                    "[default: the scenario's solver.seed].")
-@click.option("--engine", type=click.Choice(["ortools"]), default=None,
+@click.option("--engine", type=click.Choice(sorted(ENGINES)), default=None,
               help="Routing engine [default: the scenario's solver.engine].")
 @click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path),
               default=Path(".cache/ruralroute"), show_default=True,
@@ -85,26 +167,364 @@ def _summary_table(title: str, kpis: dict[str, Any]) -> Table:
 @click.option("--tiles/--no-tiles", default=False, show_default=True,
               help="Offer OpenStreetMap web tiles as a base layer on the map (needs internet "
                    "when the map is opened; the default map draws only shipped data).")
+@click.option("--strategy", type=click.Choice(STRATEGIES), default="consolidated",
+              show_default=True,
+              help="independent: each carrier alone from its branch; consolidated: one shared "
+                   "fleet from the joint distribution centre; township-relay: trunk to township "
+                   "stations, local vehicles to villages.")
+@click.option("--sheets", "with_sheets", is_flag=True,
+              help="Also write printable route sheets (sheets.pdf, sheets.html) into --out.")
 @click.option("-v", "--verbose", is_flag=True, help="Print the time each step took.")
 def solve(scenario: Path, out_dir: Path, time_limit: float | None, seed: int | None,
-          engine: str | None, cache_dir: Path, tiles: bool, verbose: bool) -> None:
+          engine: str | None, cache_dir: Path, tiles: bool, verbose: bool,
+          strategy: str = "consolidated", with_sheets: bool = False) -> None:
     """Plan one day of deliveries for SCENARIO and write the plan, GeoJSON and map to --out."""
     hook = _step_printer(verbose)
     sc = load_scenario(scenario)
     settings = settings_for(sc, time_limit_s=time_limit, seed=seed)
-    result = plan_scenario(sc, settings, engine=engine, cache_dir=cache_dir, hook=hook)
-    with Timings(result.timings, hook).step("write reports"):
-        paths = write_reports(result, out_dir, tiles=tiles)
-    kpis = plan_kpis(result.problem, result.plan)
-    out.print(_summary_table(f"{sc.title} — plan checked ✓ (seed {settings.seed})", kpis))
-    for note in result.geography.notes:
+    hook.expect("solve", settings.time_limit_s)
+    timings = Timings(hook=hook)
+    geography = locate(sc, timings=timings, cache_dir=cache_dir)
+    result = run_strategy(sc, strategy, settings, engine=engine, geography=geography, hook=hook)
+    with timings.step("write reports"):
+        paths = write_strategy_reports(result, out_dir, seed=settings.seed,
+                                       engine=engine or sc.solver.engine,
+                                       settings=settings_document(settings), tiles=tiles)
+    if with_sheets:
+        with timings.step("write sheets"):
+            paths += write_sheets(sheets_from_plan_dir(out_dir, cache_dir=cache_dir), out_dir)
+    kpis = result.kpis()
+    out.print(_summary_table(f"{sc.title} — {strategy}, plan checked ✓ (seed {settings.seed})",
+                             kpis))
+    if sc.cost_model is not None:
+        cost = result.costs(sc.cost_model)
+        console.print(f"cost ({sc.cost_model.name}): {cost.total:,.0f} {sc.cost_model.currency}, "
+                      f"{cost.per_parcel:.2f} per parcel, {cost.co2_kg:,.0f} kg CO2")
+    for note in geography.notes:
         console.print(f"note: {note}")
-    for u in result.plan.unserved:
-        console.print(f"unserved {u.stop} ({result.problem.stop_by_id[u.stop].name}): {u.reason}")
+    names = {s.id: s.name for s in sc.stops}
+    for u in result.unserved:
+        console.print(f"unserved {u.stop} ({names.get(u.stop, '')}): {u.reason}")
     if verbose:
-        steps = ", ".join(f"{k} {v:.2f} s" for k, v in result.timings.items())
-        console.print(f"timings: {steps}")
+        steps = {**timings.seconds, "solve": result.solve_time_s}
+        console.print("timings: " + ", ".join(f"{k} {v:.2f} s" for k, v in steps.items()))
     console.print(f"wrote {', '.join(p.name for p in paths)} to {out_dir}")
+
+
+@main.command()
+@click.argument("scenario", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Folder for comparison.csv, comparison.md and one plan folder per strategy.")
+@click.option("--strategies", "strategy_list", default=",".join(STRATEGIES), show_default=True,
+              help="Comma-separated strategies to compare.")
+@click.option("--cost-model", "cost_model_files", multiple=True,
+              help="A cost model to price every strategy under: a shipped one by name "
+                   "(diesel, electric) or a TOML file; repeatable "
+                   "[default: the scenario's [costs] model].")
+@click.option("--time-limit", type=click.FloatRange(min=0.1), default=None,
+              help="Solver time per strategy in seconds [default: solver.time_limit_s].")
+@click.option("--seed", type=int, default=None, help="Seed [default: the scenario's solver.seed].")
+@click.option("--engine", type=click.Choice(sorted(ENGINES)), default=None,
+              help="Routing engine [default: the scenario's solver.engine].")
+@click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path),
+              default=Path(".cache/ruralroute"), show_default=True,
+              help="Where travel matrices are cached between runs.")
+@click.option("-v", "--verbose", is_flag=True, help="Print the time each step took.")
+def compare(scenario: Path, out_dir: Path, strategy_list: str, cost_model_files: tuple[str, ...],
+            time_limit: float | None, seed: int | None, engine: str | None, cache_dir: Path,
+            verbose: bool) -> None:
+    """Solve every strategy on SCENARIO and compare cost, distance, vehicles and CO2."""
+    strategies = [s.strip() for s in strategy_list.split(",") if s.strip()]
+    unknown = [s for s in strategies if s not in STRATEGIES]
+    if unknown or not strategies:
+        raise click.BadParameter(f"unknown strategy {unknown[0] if unknown else '(none)'}; "
+                                 f"choose from {', '.join(STRATEGIES)}", param_hint="--strategies")
+    models = [load_cost_model(f) for f in cost_model_files]
+    sc = load_scenario(scenario)
+    settings = settings_for(sc, time_limit_s=time_limit, seed=seed)
+    comparison = compare_strategies(sc, settings, strategies=strategies, cost_models=models,
+                                    engine=engine, cache_dir=cache_dir,
+                                    hook=_step_printer(verbose))
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for name, result in comparison.results.items():
+        write_strategy_reports(result, out_dir / name, seed=settings.seed,
+                               engine=engine or sc.solver.engine,
+                               settings=settings_document(settings),
+                               cost_models=comparison.cost_models)
+    write_comparison_csv(out_dir / "comparison.csv", comparison)
+    (out_dir / "comparison.md").write_text(comparison_markdown(comparison), encoding="utf-8")
+    write_comparison_map(comparison, out_dir / "map.html")
+    table = Table(title=f"{sc.title}: strategies compared (seed {settings.seed})",
+                  title_justify="left")
+    shown = {"strategy": "strategy", "cost_model": "cost model", "vehicles": "veh",
+             "km": "km", "driver_hours": "hours", "unserved": "unserved", "cost": "cost",
+             "cost_per_parcel": "/parcel", "co2_kg": "CO2 kg", "saving_pct": "saving %"}
+    for column, heading in shown.items():
+        table.add_column(heading, justify="left" if column in ("strategy", "cost_model")
+                         else "right", no_wrap=True)
+    for row in comparison.rows():
+        table.add_row(*(f"{row[c]:,}" if isinstance(row[c], int | float) and c != "saving_pct"
+                        else str(row[c]) for c in shown))
+    out.print(table)
+    for line in comparison.headline():
+        console.print(line)
+    console.print(f"wrote comparison.csv, comparison.md, map.html and "
+                  f"{', '.join(comparison.results)}/ to {out_dir}")
+
+
+@main.command()
+@click.argument("source", type=click.Path(exists=True, path_type=Path))
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Folder to write sheets.pdf and sheets.html into (created if missing).")
+@click.option("--landscape", is_flag=True,
+              help="A4 landscape pages, map beside the stop list [default: A4 portrait].")
+@click.option("--time-limit", type=click.FloatRange(min=0.1), default=None,
+              help="When SOURCE is a scenario: solver time limit in seconds.")
+@click.option("--seed", type=int, default=None, help="When SOURCE is a scenario: solver seed.")
+@click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path),
+              default=Path(".cache/ruralroute"), show_default=True,
+              help="Where travel matrices are cached between runs.")
+def sheets(source: Path, out_dir: Path, landscape: bool, time_limit: float | None,
+           seed: int | None, cache_dir: Path) -> None:
+    """Write printable route sheets: one PDF page per vehicle, and the same as HTML.
+
+    SOURCE is a folder written by `ruralroute solve` (its plan.json) or a scenario .toml file,
+    which is solved first.
+    """
+    if source.is_dir():
+        book = sheets_from_plan_dir(source, cache_dir=cache_dir)
+    else:
+        sc = load_scenario(source)
+        result = plan_scenario(sc, settings_for(sc, time_limit_s=time_limit, seed=seed),
+                               cache_dir=cache_dir, hook=_step_printer(False))
+        book = sheets_from_result(result)
+    paths = write_sheets(book, out_dir, landscape=landscape)
+    console.print(f"wrote {', '.join(p.name for p in paths)} ({len(book.sheets)} route sheets) "
+                  f"to {out_dir}")
+
+
+@main.command()
+@click.argument("files", nargs=-1, required=True,
+                type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--engine", type=click.Choice(sorted(ENGINES)), default="auto", show_default=True,
+              help="Routing engine to benchmark.")
+@click.option("--time-limit", type=click.FloatRange(min=0.1), default=10.0, show_default=True,
+              help="Solver time limit per instance, in seconds.")
+@click.option("--seed", type=int, default=1, show_default=True, help="Seed for the engine.")
+@click.option("--out", "out_csv", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Also write the results to this CSV file.")
+def bench(files: tuple[Path, ...], engine: str, time_limit: float, seed: int,
+          out_csv: Path | None) -> None:
+    """Solve VRPLIB FILES (CVRPLIB .vrp, Solomon VRPTW) and compare with the best known.
+
+    The best-known cost comes from a .sol file beside each instance or a bks.csv in its folder.
+    Every plan goes through the independent checker; the gap is shown only for feasible plans.
+    """
+    settings = SolveSettings(time_limit_s=time_limit, seed=seed)
+    results = []
+    for path in files:
+        instance = read_instance(path)
+        console.print(f"[dim]… {instance.name} ({instance.customers} customers) with "
+                      f"{engine}[/dim]")
+        results.append(run_instance(instance, engine, settings))
+    table = Table(title=f"{engine}, {time_limit:g} s per instance, seed {seed}",
+                  title_justify="left")
+    for column in TABLE_HEADER:
+        if column != "engine":
+            table.add_column(column, justify="left" if column == "instance" else "right")
+    for row in table_rows(results):
+        table.add_row(*(cell for i, cell in enumerate(row) if i != TABLE_HEADER.index("engine")))
+    gap = mean_gap(results)
+    table.add_section()
+    table.add_row("mean", "", "", "", "–" if gap is None else f"{gap:.2f}",
+                  f"{sum(r.time_s for r in results) / len(results):.1f}",
+                  f"{sum(r.feasible for r in results)}/{len(results)}")
+    out.print(table)
+    if out_csv is not None:
+        write_bench_csv(results, out_csv)
+        console.print(f"wrote {out_csv}")
+
+
+@main.command()
+@click.argument("sweep_file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--out", "results", required=True,
+              type=click.Path(file_okay=False, path_type=Path),
+              help="Results folder: one Parquet row per cell in cells/, plans in plans/. "
+                   "Rerunning into the same folder computes only missing or failed cells.")
+@click.option("--scheduler", default=None, metavar="ADDRESS",
+              help="Dask scheduler to submit to, e.g. tcp://10.0.0.5:8786 [default: start a "
+                   "local cluster].")
+@click.option("--workers", type=click.IntRange(min=1), default=None,
+              help="Worker processes of the local cluster [default: one per core].")
+@click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path),
+              default=Path(".cache/ruralroute"), show_default=True,
+              help="Where workers cache travel matrices (shared by the cells of a county).")
+def sweep(sweep_file: Path, results: Path, scheduler: str | None, workers: int | None,
+          cache_dir: Path) -> None:
+    """Run the grid of solves SWEEP_FILE describes on Dask and record every cell in --out.
+
+    The grid is scenarios (files or counties) x strategies x fleets x demand scales x seeds;
+    every cost model prices each cell. See scenarios/sweep-example.toml.
+    """
+    import shutil
+    import time
+
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from routing.results import ResultsStore
+    from routing.sweep import dask_client, default_workers, execute, expand, load_sweep
+
+    if scheduler and workers:
+        raise click.UsageError("give --scheduler or --workers, not both")
+    started = time.perf_counter()
+    spec = load_sweep(sweep_file)
+    store = ResultsStore(results)
+    if spec.counties:
+        console.print(f"building {len(spec.counties)} county scenarios from "
+                      f"{spec.county_osm.name} into {results / 'scenarios'}", soft_wrap=True)
+    cells = expand(spec, scenarios_dir=results / "scenarios", cache_dir=cache_dir)
+    results.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(sweep_file, results / f"sweep-{spec.name}.toml")
+    recorded = store.done() & {c.key for c in cells}
+    where = scheduler or f"a local cluster of {workers or default_workers()} worker processes"
+    console.print(f"sweep {spec.name}: {len(cells)} cells, {len(recorded)} already recorded, "
+                  f"{len(cells) - len(recorded)} to run on {where}", soft_wrap=True)
+    bar = Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+                   TextColumn("{task.fields[counts]}"), TimeElapsedColumn(), console=console)
+    with bar:
+        task = bar.add_task("cells", total=len(cells), counts="")
+
+        def show(p: Any) -> None:
+            bar.update(task, completed=p.skipped + p.finished,
+                       counts=f"done {p.skipped + p.done}  running {p.running}  "
+                              f"failed {p.failed}")
+
+        if len(recorded) == len(cells):
+            show(execute(cells, store, None))
+            progress = None
+        else:
+            with dask_client(scheduler=scheduler, workers=workers) as client:
+                progress = execute(cells, store, client, on_progress=show)
+    took = time.perf_counter() - started
+    if progress is None:
+        console.print(f"nothing to run: all {len(cells)} cells are recorded in {results}")
+        return
+    for error in progress.errors[:10]:
+        console.print(f"failed: {error}", markup=False, soft_wrap=True)
+    console.print(f"recorded {progress.done} ok and {progress.failed} failed cells in "
+                  f"{took:.0f} s ({progress.skipped} were already recorded) in {results}",
+                  soft_wrap=True)
+    if progress.interrupted:
+        console.print("interrupted: every recorded cell is kept; run the same command again "
+                      "to compute the rest")
+        sys.exit(130)
+    if progress.failed:
+        sys.exit(1)
+
+
+@main.command()
+@click.argument("results", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--csv", "csv_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Also export the whole table, one row per recorded cell, as CSV.")
+@click.option("--baseline", default="independent", show_default=True,
+              help="Strategy the savings are measured against.")
+def results(results: Path, csv_file: Path | None, baseline: str) -> None:
+    """Summarise a sweep's RESULTS folder: tables on screen, PNG plots into RESULTS."""
+    from routing.plots import write_plots
+    from routing.results import (
+        ResultsStore,
+        savings_summary,
+        status_counts,
+        strategy_summary,
+        write_csv,
+    )
+
+    df = ResultsStore(results).table()
+    counts = status_counts(df)
+    out.print(f"{len(df)} cells recorded: {counts['ok']} ok, {counts['failed']} failed")
+    by_strategy = strategy_summary(df)
+    table = Table(title="Per strategy and cost model (means over cells)", title_justify="left")
+    for column in ("cost model", "strategy", "cells", "cost/parcel", "cost", "CO2 kg", "km",
+                   "vehicles", "unserved", "solve s"):
+        table.add_column(column, justify="left" if column in ("cost model", "strategy")
+                         else "right")
+    for r in by_strategy.itertuples():
+        table.add_row(r.cost_model, r.strategy, str(r.cells), f"{r.cost_per_parcel:.2f}",
+                      f"{r.cost:,.0f}", f"{r.co2_kg:,.1f}", f"{r.distance_km:,.1f}",
+                      f"{r.vehicles:.1f}", str(int(r.stops_unserved)), f"{r.solve_time_s:.1f}")
+    out.print(table, width=None if out.is_terminal else 200)
+    saving = savings_summary(df, baseline=baseline)
+    table = Table(title=f"Saving vs {baseline} by county (mean ± spread over seeds)",
+                  title_justify="left")
+    for column in ("cost model", "strategy", "county", "villages/km²", "fleet", "demand",
+                   "saving %", "± sd", "seeds"):
+        table.add_column(column, justify="left" if column in ("cost model", "strategy",
+                                                              "county", "fleet") else "right")
+    for r in saving.itertuples():
+        density = "" if r.villages_per_km2 != r.villages_per_km2 else f"{r.villages_per_km2:.3f}"
+        spread = "" if r.std_pct != r.std_pct else f"{r.std_pct:.1f}"
+        table.add_row(r.cost_model, r.strategy, r.scenario, density, r.fleet,
+                      f"{r.demand_scale:g}", f"{r.mean_pct:.1f}", spread, str(r.seeds))
+    out.print(table, width=None if out.is_terminal else 200)
+    for error in df[df["status"] == "failed"]["error"].head(5):
+        console.print(f"failed cell: {error}", markup=False, soft_wrap=True)
+    paths = write_plots(df, results)
+    console.print(f"wrote {', '.join(p.name for p in paths)} to {results}")
+    if csv_file:
+        write_csv(df, csv_file)
+        console.print(f"wrote {len(df)} rows to {csv_file}")
+
+
+@main.group("scenario")
+def scenario_group() -> None:
+    """Build scenarios from an OpenStreetMap extract (county boundaries at admin_level 6)."""
+
+
+@scenario_group.command("list")
+@click.option("--osm", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="An .osm.pbf or .osm file with boundary relations and place nodes.")
+def scenario_list(osm: Path) -> None:
+    """List the counties of --osm a scenario can be built for, with their village counts."""
+    counties = sorted(read_counties(osm), key=lambda c: (-c.villages, c.osm_id))
+    table = Table(title=f"County-level boundaries (admin_level 6) in {osm.name}",
+                  title_justify="left")
+    for column, justify in (("relation", "right"), ("county", "left"), ("villages", "right")):
+        table.add_column(column, justify=justify)
+    for c in counties:
+        table.add_row(str(c.osm_id), c.label, f"{c.villages:,}")
+    out.print(table)
+    console.print(f"{len(counties)} counties, {sum(c.villages for c in counties):,} villages; "
+                  f"build one with: ruralroute scenario new --osm {osm} --county NAME --out DIR")
+
+
+@scenario_group.command("new")
+@click.option("--osm", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="An .osm.pbf or .osm file with the county boundary, places and roads.")
+@click.option("--county", default=None, metavar="NAME_OR_OSM_ID",
+              help="The county: relation id, or a name as `scenario list` shows it "
+                   "(涡阳县, Guoyang, Guoyang County).")
+@click.option("--region", is_flag=True,
+              help="Instead of one county: every village of --osm, one hub per county seat.")
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Folder to write the scenario into (created if missing).")
+@click.option("--seed", type=int, default=DEFAULT_SEED, show_default=True,
+              help="Seed of the synthetic village demand.")
+def scenario_new(osm: Path, county: str | None, region: bool, out_dir: Path, seed: int) -> None:
+    """Write a ready-to-solve scenario folder for one county (or a region) of --osm."""
+    if (county is None) == (not region):
+        raise click.UsageError("give exactly one of --county NAME_OR_OSM_ID and --region")
+    if region:
+        built = build_region_scenario(osm, out_dir, seed=seed, name=out_dir.name or "region",
+                                      title=f"{osm.name} — every village, one hub per county")
+    else:
+        built = build_county_scenario(osm, county or "", out_dir, seed=seed)
+    hubs = ", ".join(h.name for h in built.hubs[:3]) + (", …" if len(built.hubs) > 3 else "")
+    console.print(f"{built.title}: {built.villages:,} villages, {built.townships:,} townships, "
+                  f"{built.parcels:,} parcels/day, {sum(h.vans for h in built.hubs)} vans "
+                  f"from {len(built.hubs)} depot(s) ({hubs})")
+    console.print(f"wrote {', '.join(p.name for p in built.files)} to {out_dir}")
+    console.print(f"solve it with: ruralroute solve {built.scenario} --out OUT_DIR")
+
 
 if __name__ == "__main__":
     main()

@@ -84,6 +84,70 @@ def route_geometry(
     return shapely.LineString(xy)
 
 
+def route_geometries(
+    network: RoadNetwork,
+    snaps: Mapping[str, Snap],
+    sequences: Mapping[str, Sequence[str]],
+    *,
+    first_radius_m: float = 5_000.0,
+) -> dict[str, shapely.LineString]:
+    """Return :func:`route_geometry` of many routes at once, keyed like ``sequences``.
+
+    The same lines, built for a region: the road matrix is made once, and each leg's path comes
+    from a Dijkstra run bounded to a radius (``first_radius_m``, doubled until every leg from
+    that location is reached), so a leg between neighbouring villages explores a few thousand
+    nodes instead of the whole tile.
+
+    Raises
+    ------
+    ModelError
+        A sequence has fewer than two ids, or an id has no snap.
+    NetworkError
+        Some leg has no road path.
+    """
+    for key, sequence in sequences.items():
+        if len(sequence) < 2:
+            raise ModelError(f"route {key}: sequence {list(sequence)!r} needs two locations")
+        unknown = [i for i in sequence if i not in snaps]
+        if unknown:
+            raise ModelError(f"route {key}: no snapped location {unknown[0]!r}")
+    graph = network.graph
+    nodes, matrix = road_csr(graph, "length_m")
+    lon = np.array([graph.nodes[n]["lon"] for n in nodes.tolist()])
+    lat = np.array([graph.nodes[n]["lat"] for n in nodes.tolist()])
+    where = {loc: int(np.searchsorted(nodes, snaps[loc].node))
+             for seq in sequences.values() for loc in seq}
+    targets: dict[int, set[int]] = {}
+    for seq in sequences.values():
+        for a, b in pairwise(seq):
+            targets.setdefault(where[a], set()).add(where[b])
+    predecessors: dict[int, np.ndarray] = {}
+    for start, ends in targets.items():
+        radius = first_radius_m
+        wanted = np.fromiter(ends, dtype=np.int64)
+        while True:
+            dist, pred = dijkstra(matrix, directed=True, indices=start,
+                                  return_predecessors=True, limit=radius)
+            if np.isfinite(dist[wanted]).all() or not np.isfinite(radius):
+                break
+            radius = radius * 4 if radius < 1e6 else np.inf
+        predecessors[start] = pred
+    lines = {}
+    for key, seq in sequences.items():
+        coords: list[tuple[float, float]] = []
+        for a, b in pairwise(seq):
+            path = _walk_back(predecessors[where[a]], where[a], where[b])
+            if path is None:
+                raise NetworkError(f"{network.source}: no road path from {a} to {b}")
+            coords.append((snaps[a].lon, snaps[a].lat))
+            coords.extend(zip(lon[path].tolist(), lat[path].tolist(), strict=True))
+        coords.append((snaps[seq[-1]].lon, snaps[seq[-1]].lat))
+        xy = np.array(coords)
+        xy = xy[np.r_[True, (np.diff(xy, axis=0) != 0).any(axis=1)]]
+        lines[key] = shapely.LineString(np.vstack([xy, xy]) if len(xy) == 1 else xy)
+    return lines
+
+
 def simplify_for_display(
     line: shapely.LineString, *, tolerance_m: float = 5.0
 ) -> shapely.LineString:

@@ -11,14 +11,22 @@ array per layer plus a small loop, instead of one folium object (and its options
 
 Every string that reaches HTML (names from OSM, vehicle ids, reasons, the title) is escaped with
 :func:`html_text`; the JSON embedded in ``<script>`` is made safe by :func:`_script_json`.
+
+The page works with no network at all: Leaflet's JavaScript and CSS (from the ``xstatic-leaflet``
+package, the version folium targets) travel inside the file, with the CSS images as data URIs,
+and folium's CDN links (Leaflet, jQuery, Bootstrap, Font Awesome, awesome-markers), which these
+maps do not use, are left out.
 """
 
 from __future__ import annotations
 
+import base64
 import html
 import json
 import re
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +37,7 @@ from branca.element import MacroElement
 from jinja2 import Template
 from shapely.geometry import LineString, mapping
 from shapely.geometry.base import BaseGeometry
+from xstatic.pkg import leaflet as xstatic_leaflet
 
 from geodata.export import (
     COORD_DECIMALS,
@@ -36,6 +45,7 @@ from geodata.export import (
     route_geometry,
     route_properties,
 )
+from routing.errors import ModelError
 from routing.model import Plan, Problem, Stop
 
 #: Shown on every map, with or without tiles: the data are OpenStreetMap's.
@@ -62,13 +72,51 @@ _CSS = """
 .rr-depot span { display: block; width: 20px; height: 20px; background: #111;
   border: 2px solid #fff; color: #fff; font: bold 12px/20px sans-serif; text-align: center;
   box-shadow: 0 0 3px rgba(0,0,0,.8); }
-.rr-legend { position: fixed; bottom: 24px; left: 10px; z-index: 1000; background: #fff;
+.rr-legend { position: fixed; bottom: 64px; left: 10px; z-index: 1000; background: #fff;
   padding: 6px 8px; border-radius: 4px; box-shadow: 0 0 4px rgba(0,0,0,.4);
   font: 12px sans-serif; max-height: 45vh; overflow-y: auto; }
 .rr-legend i { display: inline-block; width: 18px; height: 4px; margin: 0 6px 3px 0;
   vertical-align: middle; }
 </style>
 """
+
+
+_CSS_IMAGE = re.compile(r"url\((['\"]?)images/([\w.-]+\.png)\1\)")
+_SOURCE_MAP = re.compile(r"^//# sourceMappingURL=.*$", re.MULTILINE)
+
+
+@cache
+def leaflet_assets() -> tuple[str, str]:
+    """Leaflet's CSS and JavaScript as text, ready to inline in a page that has no network.
+
+    The CSS's images (layer control icon, default marker) become ``data:`` URIs and the
+    source-map comment is dropped from the JavaScript, so nothing is fetched from anywhere.
+
+    Returns
+    -------
+    tuple of str
+        ``(css, js)``.
+    """
+    folder = Path(xstatic_leaflet.BASE_DIR)
+
+    def data_uri(match: re.Match[str]) -> str:
+        data = base64.b64encode((folder / "images" / match.group(2)).read_bytes())
+        return f"url(data:image/png;base64,{data.decode('ascii')})"
+
+    css = _CSS_IMAGE.sub(data_uri, (folder / "leaflet.css").read_text(encoding="utf-8"))
+    js = _SOURCE_MAP.sub("", (folder / "leaflet.js").read_text(encoding="utf-8")).rstrip()
+    if re.search(r"</(script|style)", css + js, re.IGNORECASE):
+        raise ValueError(f"{folder}: Leaflet assets contain a closing tag and cannot be inlined")
+    return css, js
+
+
+def _inline_leaflet(m: folium.Map) -> None:
+    """Put Leaflet inside ``m``'s page and drop folium's CDN links (this map needs none)."""
+    m.default_js = []
+    m.default_css = []
+    css, js = leaflet_assets()
+    m.get_root().header.add_child(
+        folium.Element(f"<style>{css}</style>\n<script>{js}</script>"), name="leaflet_inline")
 
 
 def html_text(value: object) -> str:
@@ -322,6 +370,7 @@ def route_map(
     centre = [round((bounds[0][k] + bounds[1][k]) / 2, COORD_DECIMALS) for k in (0, 1)]
     m = folium.Map(location=centre, zoom_start=10, tiles=None, control_scale=True,
                    prefer_canvas=True)
+    _inline_leaflet(m)
     m.get_root().title = html_text(title)
     m.get_root().header.add_child(folium.Element(_CSS), name="rr_css")
     if tiles:
@@ -349,3 +398,92 @@ def save_map(m: folium.Map, path: str | Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(m.get_root().render(), encoding="utf-8")
     return path
+
+
+@dataclass(frozen=True, eq=False)
+class PlanLayer:
+    """One plan to draw as a single switchable layer: a strategy's day, or one leg of it."""
+
+    name: str
+    plan: Plan
+    problem: Problem
+    geometries: Mapping[str, LineString]
+
+
+def strategies_map(
+    layers: Sequence[PlanLayer],
+    *,
+    boundary: BaseGeometry | None = None,
+    roads: Sequence[LineString] | None = None,
+    title: str,
+    tiles: bool = False,
+) -> folium.Map:
+    """Return a Leaflet map with one switchable layer group per plan (e.g. per strategy).
+
+    Only the first layer is shown at first, so strategies can be switched on and off and
+    compared on the same roads. Each layer holds its routes, its numbered villages and its
+    unserved villages; depots of every plan are drawn once.
+    """
+    if not layers:
+        raise ModelError("layers: a map needs at least one plan")
+    first = layers[0]
+    bounds = _bounds(first.problem, boundary)
+    centre = [round((bounds[0][k] + bounds[1][k]) / 2, COORD_DECIMALS) for k in (0, 1)]
+    m = folium.Map(location=centre, zoom_start=10, tiles=None, control_scale=True,
+                   prefer_canvas=True)
+    _inline_leaflet(m)
+    m.get_root().title = html_text(title)
+    m.get_root().header.add_child(folium.Element(_CSS), name="rr_css")
+    if tiles:
+        folium.TileLayer(OSM_TILES_URL, attr=ATTRIBUTION, name="OpenStreetMap", overlay=False,
+                         control=True, max_zoom=19).add_to(m)
+    if boundary is not None:
+        _add_boundary(m, boundary)
+    if roads:
+        _add_roads(m, roads)
+    rows = []
+    for i, layer in enumerate(layers):
+        km = sum(r.distance_m for r in layer.plan.routes) / 1000
+        label = f"{html_text(layer.name)} · {len(layer.plan.routes)} routes · {km:,.0f} km"
+        group = folium.FeatureGroup(name=label, show=i == 0).add_to(m)
+        for j, route in enumerate(layer.plan.routes):
+            colour = route_properties(route, index=j)["colour"]
+            folium.PolyLine(_latlon(route_geometry(route, layer.geometries)), color=colour,
+                            weight=3, opacity=0.8,
+                            tooltip=f"{html_text(layer.name)} · {html_text(route.vehicle)}"
+                            ).add_to(group)
+            points = []
+            for pos, (stop_id, arrival) in enumerate(
+                    zip(route.stops, route.arrival_s, strict=True), start=1):
+                stop = layer.problem.stop_by_id[stop_id]
+                detail = (f"{html_text(layer.name)} · {html_text(route.vehicle)} · stop "
+                          f"{pos}/{len(route.stops)} · {format_clock(arrival)}")
+                points.append([round(stop.lat, COORD_DECIMALS), round(stop.lon, COORD_DECIMALS),
+                               pos, _stop_popup(stop, detail),
+                               f"{pos}. {html_text(stop.name)}"])
+            group.add_child(_PointLayer(points, shape="rr-num", style={"color": colour}))
+        reasons = _unserved_reasons(layer.plan, layer.problem)
+        if reasons:
+            group.add_child(_PointLayer(
+                [[round(layer.problem.stop_by_id[s].lat, COORD_DECIMALS),
+                  round(layer.problem.stop_by_id[s].lon, COORD_DECIMALS), "",
+                  _stop_popup(layer.problem.stop_by_id[s], f"<b>Unserved</b>: {html_text(r)}"),
+                  f"{html_text(layer.problem.stop_by_id[s].name)} · unserved"]
+                 for s, r in reasons.items()], shape="circle", style=_UNSERVED_STYLE))
+        rows.append(f"<div>{label}{f' · {len(reasons)} unserved' if reasons else ''}</div>")
+    depots: dict[str, Any] = {}
+    for layer in layers:
+        for depot in layer.problem.depots:
+            depots.setdefault(depot.id, depot)
+    group = folium.FeatureGroup(name="Depots and stations", show=True).add_to(m)
+    group.add_child(_PointLayer(
+        [[round(d.lat, COORD_DECIMALS), round(d.lon, COORD_DECIMALS), "D",
+          f"<b>{html_text(d.name)}</b> ({html_text(d.id)})", html_text(d.name)]
+         for d in depots.values()], shape="rr-depot", style={"color": "#111111"}))
+    m.add_child(_MapAttribution(ATTRIBUTION))
+    legend = (f'<div class="rr-legend" id="rr-legend"><b>{html_text(title)}</b>{"".join(rows)}'
+              f"<div>Switch strategies in the layer control.</div></div>")
+    m.get_root().html.add_child(folium.Element(legend), name="rr_legend")
+    folium.LayerControl(collapsed=False).add_to(m)
+    m.fit_bounds(bounds)
+    return m

@@ -132,8 +132,11 @@ def travel_matrices(
 
     access = np.array([snaps[i].access_m for i in ids], dtype=float)
     access_s = access / (access_speed_kmh / 3.6)
-    road_m = _road_costs(_min_csr(nodes.size, u, v, length), where)
-    road_s = _road_costs(_min_csr(nodes.size, u, v, time), where)
+    size, cu, cv, (c_length, c_time), position = contract_chains(
+        nodes.size, u, v, [length, time], terminals=where)
+    sources = position[where]
+    road_m = _road_costs(_min_csr(size, cu, cv, c_length), sources)
+    road_s = _road_costs(_min_csr(size, cu, cv, c_time), sources)
     unreachable = ~(np.isfinite(road_m) & np.isfinite(road_s))
     if unreachable.any():
         i, j = np.argwhere(unreachable)[0]
@@ -160,6 +163,87 @@ def _edge_arrays(
     ends = np.array([(a, b) for a, b, _ in edges], dtype=np.int64).reshape(-1, 2)
     values = [np.array([d[w] for _, _, d in edges], dtype=float) for w in weights]
     return nodes, np.searchsorted(nodes, ends[:, 0]), np.searchsorted(nodes, ends[:, 1]), values
+
+
+def contract_chains(
+    n: int, u: np.ndarray, v: np.ndarray, weights: list[np.ndarray], *, terminals: np.ndarray
+) -> tuple[int, np.ndarray, np.ndarray, list[np.ndarray], np.ndarray]:
+    """Replace every chain of two-neighbour nodes by one edge per direction, keeping distances.
+
+    An unsimplified OSM graph is mostly chains of nodes that only bend a road: a node with
+    exactly two distinct neighbours that is not a ``terminal`` is passed through by every
+    shortest path that uses it, so the chain between two junctions becomes one edge whose weight
+    is the chain's sum (per weight, parallel edges take their minimum). Shortest-path costs
+    between the remaining nodes are unchanged, and Dijkstra runs on ~4x fewer nodes.
+
+    Parameters
+    ----------
+    n
+        Number of nodes; ``u``, ``v`` are edge source/target positions in ``range(n)``.
+    u, v
+        Directed edges.
+    weights
+        One array per edge weight (e.g. length and time), each aligned with ``u``.
+    terminals
+        Node positions that must stay (the snapped locations).
+
+    Returns
+    -------
+    tuple
+        The number of kept nodes, the new edges' source and target positions, their weights
+        (same order as ``weights``), and per old node position its new position (-1 if gone).
+    """
+    loops = u != v
+    u, v, weights = u[loops], v[loops], [w[loops] for w in weights]
+    key = u * n + v
+    order = np.argsort(key, kind="stable")
+    key = key[order]
+    first = np.r_[True, key[1:] != key[:-1]]
+    starts = np.flatnonzero(first)
+    keys = key[first]
+    best = [np.minimum.reduceat(w[order], starts) if starts.size else w[:0] for w in weights]
+
+    # Distinct undirected neighbours of every node.
+    a, b = keys // n, keys % n
+    both = np.unique(np.concatenate([a * n + b, b * n + a]))
+    owner, neighbour = both // n, both % n
+    degree = np.bincount(owner, minlength=n)
+    offset = np.r_[0, np.cumsum(degree)[:-1]]
+    passing = degree == 2
+    passing[terminals] = False
+    if not passing.any():
+        return n, u, v, list(weights), np.arange(n)
+    side0 = np.where(passing, neighbour[np.minimum(offset, both.size - 1)], -1)
+    side1 = np.where(passing, neighbour[np.minimum(offset + 1, both.size - 1)], -1)
+
+    def lookup(p: np.ndarray, q: np.ndarray) -> list[np.ndarray]:
+        wanted = p * n + q
+        at = np.minimum(np.searchsorted(keys, wanted), keys.size - 1)
+        found = keys[at] == wanted
+        return [np.where(found, w[at], np.inf) for w in best]
+
+    # Walk every chain from each junction end at once; each walk yields one directed edge.
+    start_mask = ~passing[owner] & passing[neighbour]
+    origin, cur = owner[start_mask], neighbour[start_mask]
+    prev = origin.copy()
+    sums = lookup(origin, cur)
+    walking = np.flatnonzero(passing[cur])
+    while walking.size:
+        here, came = cur[walking], prev[walking]
+        nxt = np.where(side0[here] == came, side1[here], side0[here])
+        for total, step in zip(sums, lookup(here, nxt), strict=True):
+            total[walking] += step
+        prev[walking], cur[walking] = here, nxt
+        walking = walking[passing[nxt]]
+    usable = np.isfinite(sums[0]) & (origin != cur)
+
+    kept = ~passing[a] & ~passing[b]
+    position = np.full(n, -1, dtype=np.int64)
+    position[~passing] = np.arange(int((~passing).sum()))
+    new_u = position[np.concatenate([a[kept], origin[usable]])]
+    new_v = position[np.concatenate([b[kept], cur[usable]])]
+    new_w = [np.concatenate([w[kept], s[usable]]) for w, s in zip(best, sums, strict=True)]
+    return int((~passing).sum()), new_u, new_v, new_w, position
 
 
 def _min_csr(n: int, u: np.ndarray, v: np.ndarray, w: np.ndarray) -> csr_matrix:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from routing.errors import PlanError
-from routing.model import LOAD_DIMENSIONS, Plan, Problem, Route
+from routing.model import LOAD_DIMENSIONS, Plan, Problem, Route, VehicleType
 
 
 @dataclass(frozen=True)
@@ -86,23 +86,24 @@ def check_plan(problem: Problem, plan: Plan, *, strict: bool = True) -> CheckRep
             violations.append(f"route {route.vehicle} claims depot {route.depot} / type "
                               f"{route.vehicle_type}, but the vehicle is {vehicle.type.id} "
                               f"at {vehicle.depot}")
-        checks.append(_check_route(problem, route, vehicle.type.capacity,
-                                   vehicle.type.max_duration_s, vehicle.type.shift_start_s,
-                                   violations))
+        checks.append(_check_route(problem, route, vehicle.type, violations))
     report = CheckReport(tuple(violations), tuple(checks))
     if strict and violations:
         raise PlanError(violations)
     return report
 
 
-def _check_route(problem: Problem, route: Route, capacity: tuple[int, ...], max_duration_s: int,
-                 shift_start_s: int, violations: list[str]) -> RouteCheck:
+def _check_route(problem: Problem, route: Route, vehicle_type: VehicleType,
+                 violations: list[str]) -> RouteCheck:
     name = f"route {route.vehicle}"
+    capacity = vehicle_type.capacity
+    max_duration_s, shift_start_s = vehicle_type.max_duration_s, vehicle_type.shift_start_s
+    distance_m, duration_s = problem.matrices_for(vehicle_type)
     depot = problem.depot_by_id[route.depot]
     path = [problem.index[route.depot], *(problem.index[s] for s in route.stops),
             problem.index[route.depot]]
     legs = list(itertools.pairwise(path))
-    distance = int(sum(int(problem.distance_m[a, b]) for a, b in legs))
+    distance = int(sum(int(distance_m[a, b]) for a, b in legs))
     if distance != route.distance_m:
         violations.append(f"{name}: distance_m is {route.distance_m} but the matrix gives "
                           f"{distance}")
@@ -113,7 +114,7 @@ def _check_route(problem: Problem, route: Route, capacity: tuple[int, ...], max_
     clock = route.start_s
     for (a, b), stop_id, claimed in zip(legs, route.stops, route.arrival_s, strict=False):
         stop = problem.stop_by_id[stop_id]
-        clock = max(clock + int(problem.service_s[a]) + int(problem.duration_s[a, b]), stop.open_s)
+        clock = max(clock + int(problem.service_s[a]) + int(duration_s[a, b]), stop.open_s)
         if claimed < clock:
             violations.append(f"{name}: arrives at {stop_id} at {claimed} s, earlier than the "
                               f"{clock} s the matrix allows")
@@ -122,7 +123,7 @@ def _check_route(problem: Problem, route: Route, capacity: tuple[int, ...], max_
             violations.append(f"{name}: reaches {stop_id} at {clock} s, after its window closes "
                               f"at {stop.close_s} s")
     last = path[-2]
-    end = clock + int(problem.service_s[last]) + int(problem.duration_s[last, path[-1]])
+    end = clock + int(problem.service_s[last]) + int(duration_s[last, path[-1]])
     if route.end_s < end:
         violations.append(f"{name}: claims to return at {route.end_s} s but cannot before {end} s")
     end = max(end, route.end_s)

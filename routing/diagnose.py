@@ -26,9 +26,10 @@ def unserved_reason(problem: Problem, stop_id: str) -> str:
     for vt in problem.vehicle_types:
         depot = problem.depot_by_id[vt.depot]
         d = problem.index[vt.depot]
+        _, duration_s = problem.matrices_for(vt)
         start = max(vt.shift_start_s, depot.open_s)
-        arrive = max(start + int(problem.duration_s[d, s]), stop.open_s)
-        back = arrive + int(problem.service_s[s]) + int(problem.duration_s[s, d])
+        arrive = max(start + int(duration_s[d, s]), stop.open_s)
+        back = arrive + int(problem.service_s[s]) + int(duration_s[s, d])
         if arrive > stop.close_s:
             reasons.append(f"{vt.id} from {vt.depot} arrives {_clock(arrive)} at the earliest, "
                            f"after the window closes at {_clock(stop.close_s)}")

@@ -121,6 +121,9 @@ class VehicleType:
     max_duration_s: int = 9 * 3600
     shift_start_s: int = 8 * 3600
     name: str = ""
+    kind: str = "van"
+    max_speed_kmh: float | None = None
+    avoid_roads: tuple[str, ...] = ()
     fixed_cost: float = 0.0
     cost_per_km: float = 0.0
     cost_per_hour: float = 0.0
@@ -129,6 +132,10 @@ class VehicleType:
     def __post_init__(self) -> None:
         _check_id(self.id, "vehicle_type.id")
         owner = f"vehicle_type {self.id}"
+        _check_id(self.kind, f"{owner}.kind")
+        _require(self.max_speed_kmh is None or self.max_speed_kmh > 0, f"{owner}.max_speed_kmh",
+                 f"must be > 0 km/h, got {self.max_speed_kmh}")
+        object.__setattr__(self, "avoid_roads", tuple(sorted(set(self.avoid_roads))))
         _require(self.count >= 1, f"{owner}.count", f"must be >= 1, got {self.count}")
         _require(self.capacity_parcels > 0, f"{owner}.capacity_parcels",
                  f"must be > 0, got {self.capacity_parcels}")
@@ -145,6 +152,43 @@ class VehicleType:
     def capacity(self) -> tuple[int, ...]:
         """Capacity per :data:`LOAD_DIMENSIONS`."""
         return (self.capacity_parcels, self.capacity_kg)
+
+    @property
+    def profile(self) -> str:
+        """Name of the travel profile (road access and top speed) this type's matrices follow."""
+        return travel_profile(self.max_speed_kmh, self.avoid_roads)
+
+
+#: The profile of vehicles that may use every drivable road at the road's own speed.
+DEFAULT_PROFILE = "default"
+
+
+def travel_profile(max_speed_kmh: float | None, avoid_roads: tuple[str, ...]) -> str:
+    """A stable name for a travel profile, e.g. ``"max25-avoid:motorway,trunk"``."""
+    parts = []
+    if max_speed_kmh is not None:
+        parts.append(f"max{max_speed_kmh:g}")
+    if avoid_roads:
+        parts.append("avoid:" + ",".join(sorted(avoid_roads)))
+    return "-".join(parts) or DEFAULT_PROFILE
+
+
+@dataclass(frozen=True)
+class Carrier:
+    """A courier company: its share of village parcels, its county branch and its own fleet."""
+
+    id: str
+    name: str
+    share: float
+    depot: str
+    vehicles: tuple[str, ...]
+
+    def __post_init__(self) -> None:
+        _check_id(self.id, "carrier.id")
+        _require(0 < self.share <= 1, f"carrier {self.id}.share",
+                 f"must be in (0, 1], got {self.share}")
+        _require(len(self.vehicles) >= 1, f"carrier {self.id}.vehicles",
+                 "name at least one vehicle type of this carrier's own fleet")
 
 
 @dataclass(frozen=True)
@@ -197,6 +241,7 @@ class Problem:
     duration_s: np.ndarray
     service_s: np.ndarray
     excluded: Mapping[str, str] = field(default_factory=dict)
+    profiles: Mapping[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         _require(len(self.depots) >= 1, "depots", "at least one depot is needed")
@@ -218,8 +263,18 @@ class Problem:
         service.flags.writeable = False
         object.__setattr__(self, "service_s", service)
         object.__setattr__(self, "excluded", dict(self.excluded))
+        profiles = {}
+        for name, (dist, dur) in self.profiles.items():
+            profiles[name] = (_frozen_matrix(dist, f"profiles[{name}].distance_m", size),
+                              _frozen_matrix(dur, f"profiles[{name}].duration_s", size))
+        for t in self.vehicle_types:
+            _require(t.profile == DEFAULT_PROFILE or t.profile in profiles,
+                     f"vehicle_type {t.id}.profile", f"no matrices for profile {t.profile!r}")
+        object.__setattr__(self, "profiles", profiles)
         capacity = np.array([t.capacity for t in self.vehicle_types]).max(axis=0)
         for stop in self.stops:
+            if stop.id in self.excluded:
+                continue
             for dim, value, cap in zip(LOAD_DIMENSIONS, stop.delivery, capacity, strict=True):
                 _require(value <= cap, f"stop {stop.id}.{dim}",
                          f"delivery of {value} exceeds the largest vehicle capacity {cap}")
@@ -245,6 +300,12 @@ class Problem:
     @cached_property
     def depot_by_id(self) -> dict[str, Depot]:
         return {d.id: d for d in self.depots}
+
+    def matrices_for(self, vehicle_type: VehicleType) -> tuple[np.ndarray, np.ndarray]:
+        """The (distance_m, duration_s) matrices a vehicle of ``vehicle_type`` travels by."""
+        if vehicle_type.profile == DEFAULT_PROFILE:
+            return self.distance_m, self.duration_s
+        return self.profiles[vehicle_type.profile]
 
     @property
     def num_locations(self) -> int:

@@ -13,11 +13,13 @@ from pathlib import Path
 
 from geodata.matrices import TravelMatrices, travel_matrices
 from geodata.places import read_boundary
+from geodata.profiles import profile_network
 from geodata.roads import DEFAULT_SPEEDS_KMH, RoadNetwork, read_road_network
 from geodata.snapping import Snap, snap_points
 from routing.checker import CheckReport
+from routing.costs import priced
 from routing.engines.base import SolveSettings
-from routing.model import Depot, Plan, Problem, Stop, VehicleType
+from routing.model import DEFAULT_PROFILE, Depot, Plan, Problem, Stop, VehicleType
 from routing.problem import build_problem
 from routing.scenario import Scenario
 from routing.solve import make_engine, solve_checked
@@ -56,6 +58,7 @@ class Geography:
     matrices: TravelMatrices
     too_far: dict[str, str]
     notes: tuple[str, ...]
+    profiles: dict[str, TravelMatrices] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, eq=False)
@@ -80,6 +83,13 @@ def settings_for(scenario: Scenario, *, time_limit_s: float | None = None,
         seed=spec.seed if seed is None else seed, first_solution=spec.first_solution,
         metaheuristic=spec.metaheuristic, objective=spec.objective,
         solution_limit=spec.solution_limit)
+
+
+def settings_document(settings: SolveSettings) -> dict[str, object]:
+    """The solver settings as recorded in ``plan.json``."""
+    return {"time_limit_s": settings.time_limit_s, "first_solution": settings.first_solution,
+            "metaheuristic": settings.metaheuristic, "objective": settings.objective,
+            "solution_limit": settings.solution_limit}
 
 
 def locate(scenario: Scenario, *, timings: Timings, cache_dir: Path | None = None,
@@ -107,6 +117,12 @@ def locate(scenario: Scenario, *, timings: Timings, cache_dir: Path | None = Non
                              f"{limit / 1000:g} km; move the depot onto the road network")
     with timings.step("matrices"):
         matrices = travel_matrices(network, snaps, cache_dir=cache_dir)
+        profiles = {}
+        for vt in scenario.vehicle_types:
+            if vt.profile != DEFAULT_PROFILE and vt.profile not in profiles:
+                restricted = profile_network(network, max_speed_kmh=vt.max_speed_kmh,
+                                             avoid_roads=vt.avoid_roads)
+                profiles[vt.profile] = travel_matrices(restricted, snaps, cache_dir=cache_dir)
     notes = []
     fragments = sum(1 for sid in stop_ids if snaps[sid].outside_component)
     if fragments:
@@ -116,7 +132,7 @@ def locate(scenario: Scenario, *, timings: Timings, cache_dir: Path | None = Non
     notes.append(f"road graph: {network.graph.number_of_nodes():,} nodes, "
                  f"{network.graph.number_of_edges():,} edges in the largest strongly connected "
                  f"component ({dropped:,} of {network.nodes_total:,} nodes outside it)")
-    return Geography(network, snaps, matrices, too_far, tuple(notes))
+    return Geography(network, snaps, matrices, too_far, tuple(notes), profiles)
 
 
 def make_problem(scenario: Scenario, geography: Geography, *, depots: Sequence[Depot],
@@ -128,16 +144,28 @@ def make_problem(scenario: Scenario, geography: Geography, *, depots: Sequence[D
         ids=geography.matrices.ids, distance_m=geography.matrices.distance_m,
         duration_s=geography.matrices.duration_s, per_stop_s=scenario.service.per_stop_s,
         per_parcel_s=scenario.service.per_parcel_s,
-        excluded={s.id: geography.too_far[s.id] for s in stops if s.id in geography.too_far})
+        excluded={s.id: geography.too_far[s.id] for s in stops if s.id in geography.too_far},
+        profiles={vt.profile: (geography.profiles[vt.profile].distance_m,
+                               geography.profiles[vt.profile].duration_s)
+                  for vt in vehicle_types if vt.profile != DEFAULT_PROFILE})
 
 
 def plan_scenario(scenario: Scenario, settings: SolveSettings, *, engine: str | None = None,
                   cache_dir: Path | None = None, hook: StepHook | None = None) -> PlanResult:
-    """Plan the scenario's day with its whole fleet from its depots: the consolidated strategy."""
+    """Plan the scenario's day with its shared fleet: the consolidated strategy as one plan.
+
+    :func:`routing.strategies.run_strategy` runs every strategy (with feeder trips and
+    several legs); this is the single-plan view used where one problem and plan are wanted.
+    """
     timings = Timings(hook=hook)
     geography = locate(scenario, timings=timings, cache_dir=cache_dir)
-    problem = make_problem(scenario, geography, depots=scenario.depots, stops=scenario.stops,
-                           vehicle_types=scenario.vehicle_types)
+    fleet = scenario.shared_fleet()
+    types = [scenario.vehicle_type_by_id[v] for v in fleet.vehicles]
+    if scenario.cost_model is not None:
+        types = list(priced(types, scenario.cost_model))
+    depot = next(d for d in scenario.depots if d.id == fleet.depot)
+    problem = make_problem(scenario, geography, depots=[depot], stops=scenario.stops,
+                           vehicle_types=types)
     with timings.step("solve"):
         plan, check = solve_checked(problem, make_engine(engine or scenario.solver.engine),
                                     settings)

@@ -14,8 +14,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from routing.costs import CostModel, load_cost_model, resolve_cost_model
 from routing.errors import InputError, ModelError
-from routing.model import Depot, Stop, VehicleType
+from routing.model import Carrier, Depot, Stop, VehicleType
 
 #: First-solution strategies and metaheuristics the OR-Tools engine accepts by name.
 FIRST_SOLUTION_STRATEGIES = (
@@ -23,7 +24,7 @@ FIRST_SOLUTION_STRATEGIES = (
     "LOCAL_CHEAPEST_INSERTION", "GLOBAL_CHEAPEST_ARC", "CHRISTOFIDES", "SWEEP",
 )
 METAHEURISTICS = ("GUIDED_LOCAL_SEARCH", "SIMULATED_ANNEALING", "TABU_SEARCH", "GREEDY_DESCENT")
-OBJECTIVES = ("distance", "duration")
+OBJECTIVES = ("distance", "duration", "cost")
 
 
 @dataclass(frozen=True)
@@ -58,6 +59,27 @@ class SolverSpec:
 
 
 @dataclass(frozen=True)
+class FleetSpec:
+    """The shared fleet of the consolidated strategy: its depot and vehicle types."""
+
+    depot: str
+    vehicles: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class RelaySpec:
+    """The township-relay (two-echelon) strategy: trunk vehicles from the hub to township
+    stations, then local vehicles (one type, ``local_per_station`` of them) from each station."""
+
+    hub: str
+    trunk_vehicles: tuple[str, ...]
+    local_vehicle: str
+    local_per_station: int
+    stations: tuple[str, ...] = ()
+    transfer_s: int = 1200
+
+
+@dataclass(frozen=True)
 class Scenario:
     """Everything needed to plan one county day: roads, depots, stops, fleet and solver settings."""
 
@@ -71,6 +93,26 @@ class Scenario:
     stations: tuple[Depot, ...] = ()
     service: ServiceSpec = ServiceSpec()
     solver: SolverSpec = SolverSpec()
+    carriers: tuple[Carrier, ...] = ()
+    consolidated: FleetSpec | None = None
+    relay: RelaySpec | None = None
+    cost_model: CostModel | None = None
+
+    @property
+    def vehicle_type_by_id(self) -> dict[str, VehicleType]:
+        return {vt.id: vt for vt in self.vehicle_types}
+
+    def shared_fleet(self) -> FleetSpec:
+        """The consolidated fleet: as configured, else every vehicle type at the first depot
+        that no carrier or relay echelon claims."""
+        if self.consolidated is not None:
+            return self.consolidated
+        claimed = {v for c in self.carriers for v in c.vehicles}
+        if self.relay is not None:
+            claimed |= {*self.relay.trunk_vehicles, self.relay.local_vehicle}
+        depot = self.depots[0].id
+        return FleetSpec(depot, tuple(vt.id for vt in self.vehicle_types
+                                      if vt.depot == depot and vt.id not in claimed))
 
     def service_time_s(self, stop: Stop) -> int:
         """Seconds spent serving ``stop``: the fixed part plus one share per parcel."""
@@ -165,10 +207,19 @@ def _read_vehicle_type(file: Path, where: str, data: Any, default_depot: str) ->
         max_duration_s=round(hours * 3600),
         fixed_cost=t.get("fixed_cost", float, 0.0), cost_per_km=t.get("cost_per_km", float, 0.0),
         cost_per_hour=t.get("cost_per_hour", float, 0.0),
-        co2_g_per_km=t.get("co2_g_per_km", float, 0.0),
+        co2_g_per_km=t.get("co2_g_per_km", float, 0.0), kind=t.get("kind", str, "van"),
+        max_speed_kmh=t.get("max_speed_kmh", float, None),
+        avoid_roads=tuple(_strings(t, "avoid_roads")),
     )
     t.done()
     return vt
+
+
+def _strings(t: _Table, key: str) -> list[str]:
+    values = t.get(key, list, [])
+    if not all(isinstance(v, str) for v in values):
+        raise InputError(t.file, t._name(key), f"must be a list of strings, got {values!r}")
+    return values
 
 
 STOP_COLUMNS = ("id", "name", "name_en", "lon", "lat", "parcels", "weight_kg", "produce_kg",
@@ -318,10 +369,109 @@ def load_scenario(path: str | Path) -> Scenario:
         raise InputError(file, "service", "service times must be >= 0 seconds")
 
     solver = _read_solver(file, top.get("solver", dict, {}))
+    known_types = {vt.id: vt for vt in vehicle_types}
+    carriers = _read_carriers(file, top.get("carriers", list, []), depot_ids, known_types)
+    _check_carrier_columns(stops_path, stops, carriers)
+    consolidated = None
+    if "consolidated" in data:
+        c = _Table(file, "consolidated", top.get("consolidated", dict))
+        consolidated = FleetSpec(depot=c.get("depot", str), vehicles=tuple(_strings(c, "vehicles")))
+        c.done()
+        _check_refs(file, "consolidated.depot", [consolidated.depot], depot_ids)
+        _check_refs(file, "consolidated.vehicles", consolidated.vehicles, known_types)
+    relay = None
+    if "relay" in data:
+        relay = _read_relay(file, top.get("relay", dict), depot_ids, known_types, stations)
+    cost_model = None
+    if "costs" in data:
+        c = _Table(file, "costs", top.get("costs", dict))
+        model_path = _existing(file, "costs.model",
+                               resolve_cost_model(c.get("model", str), base=base))
+        c.done()
+        cost_model = load_cost_model(model_path)
+        for i, vt in enumerate(vehicle_types):
+            if vt.kind not in cost_model.rates:
+                raise InputError(file, f"vehicle_types[{i}].kind",
+                                 f"{vt.kind!r} has no rates in cost model {model_path.name}; "
+                                 f"known kinds: {', '.join(sorted(cost_model.rates))}")
+    if solver.objective == "cost" and cost_model is None:
+        raise InputError(file, "solver.objective",
+                         "\"cost\" needs a [costs] model = \"...toml\" to price vehicles")
     top.done()
     return Scenario(name=name, title=title, path=file, network=network, depots=depots,
                     stops=stops, vehicle_types=vehicle_types, stations=stations,
-                    service=service, solver=solver)
+                    service=service, solver=solver, carriers=carriers,
+                    consolidated=consolidated, relay=relay, cost_model=cost_model)
+
+
+def _check_refs(file: Path, where: str, values: Any, known: Any) -> None:
+    for value in values:
+        if value not in known:
+            raise InputError(file, where, f"unknown id {value!r}; known: "
+                             f"{', '.join(sorted(known))}")
+
+
+def _read_carriers(file: Path, data: list, depot_ids: set[str],
+                   known_types: dict[str, VehicleType]) -> tuple[Carrier, ...]:
+    carriers = []
+    for i, entry in enumerate(data):
+        where = f"carriers[{i}]"
+        t = _Table(file, where, entry)
+        carrier = _build(file, where, Carrier, id=t.get("id", str), name=t.get("name", str, ""),
+                         share=t.get("share", float), depot=t.get("depot", str),
+                         vehicles=tuple(_strings(t, "vehicles")))
+        t.done()
+        _check_refs(file, f"{where}.depot", [carrier.depot], depot_ids)
+        _check_refs(file, f"{where}.vehicles", carrier.vehicles, known_types)
+        for vid in carrier.vehicles:
+            if known_types[vid].depot != carrier.depot:
+                raise InputError(file, f"{where}.vehicles",
+                                 f"vehicle type {vid} is stationed at {known_types[vid].depot}, "
+                                 f"not at the carrier's depot {carrier.depot}")
+        carriers.append(carrier)
+    if carriers:
+        total = sum(c.share for c in carriers)
+        if abs(total - 1) > 1e-6:
+            raise InputError(file, "carriers.share",
+                             f"carrier shares sum to {total:g}; they must sum to 1")
+    return tuple(carriers)
+
+
+def _check_carrier_columns(stops_path: Path, stops: tuple[Stop, ...],
+                           carriers: tuple[Carrier, ...]) -> None:
+    """Every carrier needs its parcels column, so each carrier's own routes can be planned."""
+    if not carriers:
+        return
+    for stop in stops:
+        missing = [c.id for c in carriers if c.id not in stop.parcels_by_carrier]
+        if missing:
+            raise InputError(stops_path, f"{CARRIER_PREFIX}{missing[0]}",
+                             f"column missing for carrier {missing[0]}: add a "
+                             f"{CARRIER_PREFIX}<carrier> column per carrier")
+        unknown = sorted(set(stop.parcels_by_carrier) - {c.id for c in carriers})
+        if unknown:
+            raise InputError(stops_path, f"{CARRIER_PREFIX}{unknown[0]}",
+                             f"no carrier {unknown[0]!r} in the scenario's [[carriers]]")
+
+
+def _read_relay(file: Path, data: Any, depot_ids: set[str], known_types: dict[str, VehicleType],
+                stations: tuple[Depot, ...]) -> RelaySpec:
+    t = _Table(file, "relay", data)
+    relay = RelaySpec(hub=t.get("hub", str), trunk_vehicles=tuple(_strings(t, "trunk_vehicles")),
+                      local_vehicle=t.get("local_vehicle", str),
+                      local_per_station=t.get("local_per_station", int),
+                      stations=tuple(_strings(t, "stations")), transfer_s=t.get("transfer_s", int,
+                                                                                  1200))
+    t.done()
+    _check_refs(file, "relay.hub", [relay.hub], depot_ids)
+    _check_refs(file, "relay.trunk_vehicles", relay.trunk_vehicles, known_types)
+    _check_refs(file, "relay.local_vehicle", [relay.local_vehicle], known_types)
+    if not stations:
+        raise InputError(file, "relay", "needs township stations: set stops.stations to a CSV")
+    _check_refs(file, "relay.stations", relay.stations, {s.id for s in stations})
+    if relay.local_per_station < 1:
+        raise InputError(file, "relay.local_per_station", "must be >= 1")
+    return relay
 
 
 def _read_stations(file: Path, path: Path) -> tuple[Depot, ...]:

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from routing.checker import CheckReport, check_plan
 from routing.diagnose import explain_unserved
+from routing.engines.auto import AutoEngine
 from routing.engines.base import Engine, SolveSettings
 from routing.engines.ortools_engine import OrToolsEngine
+from routing.engines.portfolio import OrToolsParallelEngine
+from routing.engines.pyvrp_engine import PyVrpEngine
 from routing.model import Plan, Problem
 
-ENGINES: dict[str, type] = {"ortools": OrToolsEngine}
+ENGINES: dict[str, type] = {"ortools": OrToolsEngine, "pyvrp": PyVrpEngine, "auto": AutoEngine,
+                            "ortools-parallel": OrToolsParallelEngine}
 
 
 def make_engine(name: str) -> Engine:

@@ -45,8 +45,14 @@ def test_plan_json_serves_every_village_once(solved):
     assert sorted(visited) == sorted(villages)
     assert plan["unserved"] == []
     assert plan["check"] == {"ok": True, "violations": []}
-    assert plan["kpis"]["vehicles"] == len(plan["routes"])
-    assert plan["kpis"]["distance_m"] == sum(r["distance_m"] for r in plan["routes"])
+    assert plan["strategy"] == "consolidated"
+    assert plan["kpis"]["routes"] == len(plan["routes"])
+    # five carriers bring their parcels from their branches to the centre: feeder trips
+    assert [f["carrier"] for f in plan["feeders"]] == ["ems", "zto", "yto", "yunda", "jt"]
+    assert plan["kpis"]["vehicles"] == len(plan["routes"]) + 5
+    assert plan["kpis"]["distance_m"] == (sum(r["distance_m"] for r in plan["routes"])
+                                          + sum(f["distance_m"] for f in plan["feeders"]))
+    assert plan["costs"]["diesel"]["total"] > 0
     assert plan["kpis"]["parcels"] == 225
     for route in plan["routes"]:
         assert route["load"]["parcels"] <= 150

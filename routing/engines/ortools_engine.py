@@ -12,6 +12,8 @@ from routing.model import LOAD_DIMENSIONS, Plan, Problem, Route, Unserved
 
 #: Upper bound of every time variable: two days in seconds.
 HORIZON_S = 2 * 86_400
+#: Money enters the solver in integer cents (fen).
+CENTS = 100
 
 
 class OrToolsEngine:
@@ -34,18 +36,19 @@ class OrToolsEngine:
         manager = pywrapcp.RoutingIndexManager(problem.num_locations, len(vehicles), starts, starts)
         model = pywrapcp.RoutingModel(manager)
 
-        distance = problem.distance_m.tolist()
-        travel = (problem.duration_s + problem.service_s[:, None]).tolist()
-        distance_cb = model.RegisterTransitMatrix(distance)
-        time_cb = model.RegisterTransitMatrix(travel)
-        model.SetArcCostEvaluatorOfAllVehicles(
-            distance_cb if settings.objective == "distance" else time_cb)
-        model.AddDimension(distance_cb, 0, 10**9, True, "distance")
+        distance_cbs, time_cbs, arc_cbs = self._register_arcs(problem, model, settings.objective)
+        for v, vehicle in enumerate(vehicles):
+            model.SetArcCostEvaluatorOfVehicle(arc_cbs[vehicle.type.id], v)
+            if settings.objective == "cost":
+                model.SetFixedCostOfVehicle(round(vehicle.type.fixed_cost * CENTS), v)
+        model.AddDimensionWithVehicleTransits(
+            [distance_cbs[v.type.profile] for v in vehicles], 0, 10**9, True, "distance")
+        time_transits = [time_cbs[v.type.profile] for v in vehicles]
 
         self._add_loads(problem, model, manager)
-        time_dim = self._add_time(problem, model, manager, time_cb)
+        time_dim = self._add_time(problem, model, manager, time_transits)
 
-        penalty = int(problem.distance_m.max() + problem.duration_s.max() + 1) * 100
+        penalty = self._drop_penalty(problem)
         first_depot = len(problem.depots)
         for offset, stop in enumerate(problem.stops):
             index = manager.NodeToIndex(first_depot + offset)
@@ -68,6 +71,42 @@ class OrToolsEngine:
                         solve_time_s=time.perf_counter() - started)
         return self._read_plan(problem, settings, manager, model, solution, time_dim,
                                time.perf_counter() - started)
+
+    @staticmethod
+    def _register_arcs(problem: Problem, model: pywrapcp.RoutingModel, objective: str
+                       ) -> tuple[dict[str, int], dict[str, int], dict[str, int]]:
+        """Transit callbacks per travel profile and the arc-cost callback per vehicle type."""
+        distance_cbs: dict[str, int] = {}
+        time_cbs: dict[str, int] = {}
+        arc_cbs: dict[str, int] = {}
+        for vt in problem.vehicle_types:
+            distance, duration = problem.matrices_for(vt)
+            travel = duration + problem.service_s[:, None]
+            if vt.profile not in distance_cbs:
+                distance_cbs[vt.profile] = model.RegisterTransitMatrix(distance.tolist())
+                time_cbs[vt.profile] = model.RegisterTransitMatrix(travel.tolist())
+            if objective == "distance":
+                arc_cbs[vt.id] = distance_cbs[vt.profile]
+            elif objective == "duration":
+                arc_cbs[vt.id] = time_cbs[vt.profile]
+            else:
+                cents = np.rint(CENTS * (vt.cost_per_km * distance / 1000
+                                         + vt.cost_per_hour * travel / 3600)).astype(np.int64)
+                arc_cbs[vt.id] = model.RegisterTransitMatrix(cents.tolist())
+        return distance_cbs, time_cbs, arc_cbs
+
+    @staticmethod
+    def _drop_penalty(problem: Problem) -> int:
+        """A penalty per dropped stop above any detour's cost, so stops are dropped only when
+        no vehicle can take them (or the search ran out of time)."""
+        worst = 1
+        for vt in problem.vehicle_types:
+            distance, duration = problem.matrices_for(vt)
+            per_km, per_h = max(vt.cost_per_km, 1.0), max(vt.cost_per_hour, 1.0)
+            worst = max(worst, int(distance.max() + duration.max()),
+                        int(CENTS * (per_km * distance.max() / 1000 + per_h * duration.max() / 3600
+                                     + vt.fixed_cost)))
+        return 100 * (worst + 1)
 
     @staticmethod
     def _add_loads(problem: Problem, model: pywrapcp.RoutingModel,
@@ -93,8 +132,9 @@ class OrToolsEngine:
 
     @staticmethod
     def _add_time(problem: Problem, model: pywrapcp.RoutingModel,
-                  manager: pywrapcp.RoutingIndexManager, time_cb: int) -> pywrapcp.RoutingDimension:
-        model.AddDimension(time_cb, HORIZON_S, HORIZON_S, False, "time")
+                  manager: pywrapcp.RoutingIndexManager, time_transits: list[int]
+                  ) -> pywrapcp.RoutingDimension:
+        model.AddDimensionWithVehicleTransits(time_transits, HORIZON_S, HORIZON_S, False, "time")
         time_dim = model.GetDimensionOrDie("time")
         for v, vehicle in enumerate(problem.vehicles):
             depot = problem.depot_by_id[vehicle.depot]

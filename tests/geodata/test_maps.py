@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from geodata.maps import OSM_TILES_URL, html_text, route_map, save_map
+from geodata.maps import OSM_TILES_URL, html_text, leaflet_assets, route_map, save_map
 from routing.errors import ModelError
 from tests.geodata._plan_fixtures import (
     BOUNDARY,
@@ -90,6 +90,21 @@ def test_attribution_is_always_there_and_no_tiles_by_default(case):
     assert "OpenStreetMap contributors, ODbL" in page
     assert "attributionControl.addAttribution(" in page
     assert "tile.openstreetmap.org" not in page and "L.tileLayer" not in page
+
+
+def test_leaflet_is_inline_and_nothing_is_fetched(case):
+    problem, plan, geometries = case
+    page = render(problem, plan, geometries)
+    css, js = leaflet_assets()
+    assert js in page and css in page
+    assert "Leaflet 1.9.3" in js
+    assert "url(data:image/png;base64," in css and "url(images/" not in css
+    assert "sourceMappingURL" not in page
+    # no external script, stylesheet or image: nothing folium would take from a CDN
+    assert not re.search(r"<(script|link|img)\b[^>]*(src|href)=", page, re.I)
+    for cdn in ("cdn.jsdelivr", "code.jquery", "cdnjs", "bootstrapcdn", "jquery", "bootstrap"):
+        assert cdn not in page.lower(), cdn
+    assert page.index(js) < page.index("L.map(")
 
 
 def test_tiles_option_adds_an_osm_base_layer(case):
@@ -177,6 +192,8 @@ def test_two_hundred_stop_map_stays_small(tmp_path: Path):
     page = path.read_text(encoding="utf-8")
     assert page.count("L.polyline(") == len(plan.routes) == 10
     assert page.count("村199") == 2  # its popup and its tooltip
-    assert not re.search(r"\d\.\d{7,}", page)
+    css, js = leaflet_assets()
+    assert not re.search(r"\d\.\d{7,}", page.replace(js, "").replace(css, ""))
     # 8,410 route vertices and 200 villages measured ~265 kB; routes are ~80 % of it.
-    assert size < 350_000, size
+    # Inlined Leaflet (JS ~147 kB, CSS with images ~19 kB) adds a fixed ~165 kB.
+    assert size - len(css) - len(js) < 350_000, size

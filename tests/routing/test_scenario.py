@@ -42,7 +42,13 @@ def test_the_shipped_default_scenario_loads():
 
 def test_small_scenario_values(scenario_dir):
     sc = load_scenario(scenario_dir / "scenario.toml")
-    assert [d.id for d in sc.depots] == ["jdc"]
+    assert [d.id for d in sc.depots] == ["jdc", "ems-branch", "zto-branch", "yto-branch",
+                                         "yunda-branch", "jt-branch"]
+    assert [c.id for c in sc.carriers] == ["ems", "zto", "yto", "yunda", "jt"]
+    assert sc.shared_fleet().vehicles == ("van",)
+    assert sc.relay is not None and sc.relay.local_vehicle == "trike"
+    assert sc.cost_model is not None and sc.cost_model.name == "diesel"
+    assert sc.vehicle_type_by_id["trike"].profile == "max25-avoid:motorway,motorway_link"
     assert len(sc.stops) == 9
     assert sc.solver.time_limit_s == 2.0
     assert sc.solver.seed == 7
@@ -79,10 +85,10 @@ def test_stop_without_coordinates(scenario_dir):
 
 def test_demand_larger_than_any_vehicle(scenario_dir):
     _edit(scenario_dir / "villages.csv", "Helou,116.2914528,33.4666302,17,", "Helou,116.2914528,"
-          "33.4666302,170,")
-    _edit(scenario_dir / "villages.csv", ",5,2,3,3,4", ",158,2,3,3,4")
-    with pytest.raises(InputError, match=r"villages\.csv: stop v4697677803 parcels: 170 exceeds "
-                                         r"the largest vehicle capacity \(150\)"):
+          "33.4666302,700,")
+    _edit(scenario_dir / "villages.csv", ",5,2,3,3,4", ",688,2,3,3,4")
+    with pytest.raises(InputError, match=r"villages\.csv: stop v4697677803 parcels: 700 exceeds "
+                                         r"the largest vehicle capacity \(600\)"):
         load_scenario(scenario_dir / "scenario.toml")
 
 

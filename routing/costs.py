@@ -1,0 +1,179 @@
+"""Cost models: turn a plan's vehicle use into money and emissions, one rate table per model.
+
+A cost model prices each vehicle *kind* (van, truck, tricycle): a fixed cost per vehicle-day
+used, a cost per km, a cost per hour of driver time, and CO2 per km. It also prices each parcel
+handled at a transfer point (the joint distribution centre, a township station) and each stop,
+and can charge a carbon price. A plan is optimised under one model (the scenario's) and can be
+evaluated under any number of others, so a conclusion can be tested against the cost model.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from routing.errors import InputError, ModelError
+from routing.model import VehicleType
+
+#: The cost models shipped with ruralroute, with the sources of their figures beside them.
+COST_MODELS_DIR = Path(__file__).resolve().parents[1] / "scenarios" / "costs"
+
+
+@dataclass(frozen=True)
+class Rates:
+    """What one vehicle of a kind costs and emits."""
+
+    fixed_per_day: float
+    per_km: float
+    per_hour: float
+    co2_g_per_km: float
+
+    def __post_init__(self) -> None:
+        for name in ("fixed_per_day", "per_km", "per_hour", "co2_g_per_km"):
+            if getattr(self, name) < 0:
+                raise ModelError(f"{name}: must be >= 0, got {getattr(self, name)}")
+
+
+@dataclass(frozen=True)
+class CostModel:
+    """Rates per vehicle kind plus per-parcel transfer, per-stop and carbon prices."""
+
+    name: str
+    rates: Mapping[str, Rates]
+    description: str = ""
+    currency: str = "CNY"
+    transfer_per_parcel: float = 0.0
+    per_stop: float = 0.0
+    carbon_price_per_t: float = 0.0
+    source: Path | None = field(default=None, compare=False)
+
+    def __post_init__(self) -> None:
+        if not self.rates:
+            raise ModelError("rates: a cost model needs rates for at least one vehicle kind")
+        for name in ("transfer_per_parcel", "per_stop", "carbon_price_per_t"):
+            if getattr(self, name) < 0:
+                raise ModelError(f"{name}: must be >= 0, got {getattr(self, name)}")
+        object.__setattr__(self, "rates", dict(self.rates))
+
+    def rates_for(self, kind: str) -> Rates:
+        """The rates of vehicle ``kind``; a kind the model does not price is an error."""
+        if kind not in self.rates:
+            raise ModelError(f"cost model {self.name}: rates.{kind}: no rates for vehicle kind "
+                             f"{kind!r}; add a [rates.{kind}] table")
+        return self.rates[kind]
+
+
+def shipped_cost_models() -> list[str]:
+    """Names of the cost models that ship with ruralroute (``diesel``, ``electric``, ...)."""
+    return sorted(p.stem for p in COST_MODELS_DIR.glob("*.toml"))
+
+
+def resolve_cost_model(reference: str | Path, *, base: Path | None = None) -> Path:
+    """The file a cost model reference names: a shipped model's name such as ``"diesel"``, or
+    a path to a TOML file (relative to ``base`` when given)."""
+    text = str(reference)
+    if "/" not in text and "\\" not in text and not text.endswith(".toml"):
+        return COST_MODELS_DIR / f"{text}.toml"
+    path = Path(text)
+    return path if path.is_absolute() or base is None else base / path
+
+
+def load_cost_model(path: str | Path) -> CostModel:
+    """Read a cost model TOML file, or a shipped one by name; errors name the file and field."""
+    path = resolve_cost_model(path)
+    if not path.is_file():
+        known = ", ".join(shipped_cost_models())
+        raise InputError(path, "file", f"cost model file not found (shipped models: {known})")
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError(path, "syntax", f"not valid TOML ({exc})") from None
+    known = {"name", "description", "currency", "transfer_per_parcel", "per_stop",
+             "carbon_price_per_t", "rates"}
+    unknown = sorted(set(data) - known)
+    if unknown:
+        raise InputError(path, unknown[0], f"unknown field (known: {', '.join(sorted(known))})")
+    rates = {}
+    for kind, table in (data.get("rates") or {}).items():
+        fields = {"fixed_per_day", "per_km", "per_hour", "co2_g_per_km"}
+        if not isinstance(table, dict):
+            raise InputError(path, f"rates.{kind}", "must be a table")
+        missing = sorted(fields - set(table))
+        extra = sorted(set(table) - fields)
+        if missing or extra:
+            what = f"missing {missing[0]}" if missing else f"unknown field {extra[0]}"
+            raise InputError(path, f"rates.{kind}", f"{what} (fields: {', '.join(sorted(fields))})")
+        try:
+            rates[kind] = Rates(**{k: float(v) for k, v in table.items()})
+        except (ModelError, TypeError, ValueError) as exc:
+            raise InputError(path, f"rates.{kind}", str(exc)) from None
+    try:
+        return CostModel(
+            name=str(data.get("name", path.stem)), rates=rates,
+            description=str(data.get("description", "")), currency=str(data.get("currency", "CNY")),
+            transfer_per_parcel=float(data.get("transfer_per_parcel", 0.0)),
+            per_stop=float(data.get("per_stop", 0.0)),
+            carbon_price_per_t=float(data.get("carbon_price_per_t", 0.0)), source=path)
+    except (ModelError, TypeError, ValueError) as exc:
+        raise InputError(path, "rates" if "rates" in str(exc) else "values", str(exc)) from None
+
+
+def priced(vehicle_types: Iterable[VehicleType], model: CostModel) -> tuple[VehicleType, ...]:
+    """The vehicle types with ``model``'s rates written in, for engines that optimise cost."""
+    out = []
+    for vt in vehicle_types:
+        r = model.rates_for(vt.kind)
+        out.append(replace(vt, fixed_cost=r.fixed_per_day, cost_per_km=r.per_km,
+                           cost_per_hour=r.per_hour, co2_g_per_km=r.co2_g_per_km))
+    return tuple(out)
+
+
+@dataclass(frozen=True)
+class Usage:
+    """One vehicle-day of driving: its kind, how far and how long."""
+
+    kind: str
+    distance_m: int
+    duration_s: int
+
+
+@dataclass(frozen=True)
+class CostBreakdown:
+    """A plan priced under one cost model (money in the model's currency, CO2 in kg)."""
+
+    model: str
+    fixed: float
+    distance: float
+    time: float
+    stops: float
+    transfer: float
+    carbon: float
+    co2_kg: float
+    parcels: int
+
+    @property
+    def total(self) -> float:
+        return self.fixed + self.distance + self.time + self.stops + self.transfer + self.carbon
+
+    @property
+    def per_parcel(self) -> float:
+        return self.total / self.parcels if self.parcels else 0.0
+
+
+def price(model: CostModel, usage: Iterable[Usage], *, stops: int, parcels: int,
+          transferred_parcels: int) -> CostBreakdown:
+    """Price vehicle use, stop visits and parcel transfers under ``model``."""
+    fixed = distance = time = co2_g = 0.0
+    for u in usage:
+        r = model.rates_for(u.kind)
+        fixed += r.fixed_per_day
+        distance += r.per_km * u.distance_m / 1000
+        time += r.per_hour * u.duration_s / 3600
+        co2_g += r.co2_g_per_km * u.distance_m / 1000
+    co2_kg = co2_g / 1000
+    return CostBreakdown(
+        model=model.name, fixed=fixed, distance=distance, time=time, stops=model.per_stop * stops,
+        transfer=model.transfer_per_parcel * transferred_parcels,
+        carbon=model.carbon_price_per_t * co2_kg / 1000, co2_kg=co2_kg, parcels=parcels)

@@ -1,0 +1,395 @@
+"""Delivery strategies: each turns a scenario into one or more routing problems and checked plans.
+
+* ``independent``  — today's practice: every carrier serves only its own parcels from its own
+  branch with its own fleet (one routing problem per carrier); the total is the sum.
+* ``consolidated`` — carriers hand their parcels to the county joint distribution centre (a
+  feeder trip each) and one shared fleet visits each village once with all its parcels.
+* ``township-relay`` — two echelons: trunk vehicles carry pooled parcels from the centre to
+  township stations; local vehicles (e.g. electric tricycles) serve each village from its
+  nearest station. Both echelons are solved and reported together.
+
+Farm produce rides back on the same routes (simultaneous pickup and delivery). Under
+``independent`` each carrier collects its market share of a village's produce.
+
+Simplifications, stated so results are read honestly: the two relay echelons are solved one
+after the other, not synchronised (local vehicles start at their own shift start, which should
+leave time for the trunk run; produce collected locally returns on the trunk's next run); feeder
+trips from carrier branches to the centre are priced as direct round trips, not routed.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import numpy as np
+
+from routing.checker import CheckReport
+from routing.costs import CostBreakdown, CostModel, Usage, price, priced
+from routing.engines.base import Engine, SolveSettings
+from routing.model import Depot, Plan, Problem, Stop, Unserved, VehicleType
+from routing.pipeline import Geography, StepHook, Timings, locate
+from routing.problem import build_problem
+from routing.scenario import Scenario
+from routing.solve import make_engine, solve_checked
+
+STRATEGIES: tuple[str, ...] = ("independent", "consolidated", "township-relay")
+
+
+@dataclass(frozen=True, eq=False)
+class Leg:
+    """One routing problem solved within a strategy: a carrier's day, the shared fleet, the
+    relay trunk or one township's local round."""
+
+    label: str
+    echelon: str
+    problem: Problem
+    plan: Plan
+    check: CheckReport
+
+
+@dataclass(frozen=True)
+class Feeder:
+    """A carrier's trips from its branch to the transfer hub, priced as direct round trips."""
+
+    carrier: str
+    kind: str
+    trips: int
+    distance_m: int
+    duration_s: int
+    parcels: int
+
+
+@dataclass(frozen=True, eq=False)
+class StrategyResult:
+    """Every leg of a strategy with village-level totals, ready for costing and reports."""
+
+    strategy: str
+    scenario: Scenario
+    geography: Geography
+    legs: tuple[Leg, ...]
+    feeders: tuple[Feeder, ...]
+    transferred_parcels: int
+    unserved: tuple[Unserved, ...]
+    solve_time_s: float
+
+    def usage(self) -> list[Usage]:
+        """One entry per vehicle-day: every route of every leg, and every feeder trip set."""
+        kinds = {vt.id: vt.kind for leg in self.legs for vt in leg.problem.vehicle_types}
+        routes = [Usage(kinds[r.vehicle_type], r.distance_m, r.duration_s)
+                  for leg in self.legs for r in leg.plan.routes]
+        return routes + [Usage(f.kind, f.distance_m, f.duration_s) for f in self.feeders]
+
+    def delivered(self) -> tuple[int, int, int]:
+        """Parcels, parcel kg and produce kg handed over at villages (final echelon only)."""
+        parcels = weight = produce = 0
+        for leg in self.legs:
+            if leg.echelon == "trunk":
+                continue
+            for route in leg.plan.routes:
+                for sid in route.stops:
+                    stop = leg.problem.stop_by_id[sid]
+                    parcels, weight = parcels + stop.parcels, weight + stop.weight_kg
+                    produce += stop.produce_kg
+        return parcels, weight, produce
+
+    def village_visits(self) -> int:
+        return sum(len(r.stops) for leg in self.legs if leg.echelon != "trunk"
+                   for r in leg.plan.routes)
+
+    def kpis(self) -> dict[str, int | float]:
+        """Totals across legs and feeders: vehicles, km, hours, served villages, parcels."""
+        usage = self.usage()
+        routes = sum(len(leg.plan.routes) for leg in self.legs)
+        distance = sum(u.distance_m for u in usage)
+        duration = sum(u.duration_s for u in usage)
+        parcels, weight, produce = self.delivered()
+        villages = len(self.scenario.stops)
+        unserved = len({u.stop for u in self.unserved})
+        return {
+            "vehicles": routes + sum(f.trips > 0 for f in self.feeders),
+            "routes": routes,
+            "distance_m": distance,
+            "duration_s": duration,
+            "distance_km": round(distance / 1000, 1),
+            "driver_hours": round(duration / 3600, 2),
+            "feeder_km": round(sum(f.distance_m for f in self.feeders) / 1000, 1),
+            "stops_served": villages - unserved,
+            "stops_unserved": unserved,
+            "village_visits": self.village_visits(),
+            "parcels": parcels,
+            "parcels_kg": weight,
+            "produce_kg": produce,
+            "transferred_parcels": self.transferred_parcels,
+            "km_per_parcel": round(distance / 1000 / parcels, 3) if parcels else 0.0,
+            "solve_time_s": round(self.solve_time_s, 2),
+        }
+
+    def costs(self, model: CostModel) -> CostBreakdown:
+        """This strategy's day priced under ``model``."""
+        parcels, _, _ = self.delivered()
+        return price(model, self.usage(), stops=self.village_visits(), parcels=parcels,
+                     transferred_parcels=self.transferred_parcels)
+
+
+def run_strategy(
+    scenario: Scenario,
+    strategy: str,
+    settings: SolveSettings,
+    *,
+    engine: str | None = None,
+    geography: Geography | None = None,
+    cache_dir: Path | None = None,
+    hook: StepHook | None = None,
+) -> StrategyResult:
+    """Plan ``scenario`` under ``strategy``; every leg's plan is checked before it is returned.
+
+    ``settings.time_limit_s`` is the strategy's whole solver budget, shared among its legs in
+    proportion to their stops (at least one second each).
+    """
+    if strategy not in STRATEGIES:
+        raise ValueError(f"strategy: unknown strategy {strategy!r}; choose one of "
+                         f"{', '.join(STRATEGIES)}")
+    timings = Timings(hook=hook)
+    if geography is None:
+        geography = locate(scenario, timings=timings, cache_dir=cache_dir)
+    runner = _Runner(scenario, geography, settings, make_engine(engine or scenario.solver.engine),
+                     timings)
+    build: Callable[[_Runner], StrategyResult] = {
+        "independent": _independent, "consolidated": _consolidated,
+        "township-relay": _township_relay}[strategy]
+    with timings.step(f"solve {strategy}"):
+        result = build(runner)
+    return result
+
+
+@dataclass
+class _Runner:
+    """Shared machinery of the strategies: build a leg's problem, give it time, solve, check."""
+
+    scenario: Scenario
+    geography: Geography
+    settings: SolveSettings
+    engine: Engine
+    timings: Timings
+
+    def vehicle_types(self, ids: Sequence[str]) -> list[VehicleType]:
+        by_id = self.scenario.vehicle_type_by_id
+        types = [by_id[i] for i in ids]
+        return list(priced(types, self.scenario.cost_model)) if self.scenario.cost_model else types
+
+    def problem(self, label: str, depots: Sequence[Depot], stops: Sequence[Stop],
+                vehicle_types: Sequence[VehicleType], *,
+                location_of: Mapping[str, str] | None = None, per_stop_s: int | None = None,
+                per_parcel_s: int | None = None,
+                excluded: Mapping[str, str] | None = None) -> Problem:
+        geo, svc = self.geography, self.scenario.service
+        location_of = location_of or {}
+        ids = list(geo.matrices.ids)
+        position = {loc: i for i, loc in enumerate(ids)}
+        rows = [position[d.id] for d in depots] + [position[location_of.get(s.id, s.id)]
+                                                   for s in stops]
+        # Re-label the rows so repeated locations (split stations) get their own ids.
+        labels = [d.id for d in depots] + [s.id for s in stops]
+
+        def pick(matrix: np.ndarray) -> np.ndarray:
+            return matrix[np.ix_(rows, rows)]
+
+        profiles = {vt.profile: (pick(geo.profiles[vt.profile].distance_m),
+                                 pick(geo.profiles[vt.profile].duration_s))
+                    for vt in vehicle_types if vt.profile in geo.profiles}
+        skip = {s.id: geo.too_far[location_of.get(s.id, s.id)] for s in stops
+                if location_of.get(s.id, s.id) in geo.too_far}
+        skip.update(excluded or {})
+        capacity = np.array([vt.capacity for vt in vehicle_types]).max(axis=0)
+        for s in stops:
+            too_big = (np.array(s.delivery) > capacity).any() or \
+                (np.array(s.pickup) > capacity).any()
+            if too_big:
+                skip.setdefault(s.id, f"needs {s.parcels} parcels / {s.weight_kg} kg out and "
+                                      f"{s.produce_kg} kg back, more than the largest vehicle of "
+                                      f"{label} carries ({capacity[0]} parcels, {capacity[1]} kg)")
+        return build_problem(
+            name=f"{self.scenario.name}:{label}", depots=depots, stops=stops,
+            vehicle_types=vehicle_types, ids=labels, distance_m=pick(geo.matrices.distance_m),
+            duration_s=pick(geo.matrices.duration_s),
+            per_stop_s=svc.per_stop_s if per_stop_s is None else per_stop_s,
+            per_parcel_s=svc.per_parcel_s if per_parcel_s is None else per_parcel_s,
+            excluded=skip, profiles=profiles)
+
+    def solve(self, problems: Sequence[tuple[str, str, Problem]]) -> list[Leg]:
+        """Solve each (label, echelon, problem), sharing the time budget by stop count."""
+        total = sum(len(p.stops) for _, _, p in problems) or 1
+        legs = []
+        for label, echelon, problem in problems:
+            share = max(1.0, self.settings.time_limit_s * len(problem.stops) / total)
+            plan, check = solve_checked(problem, self.engine,
+                                        replace(self.settings, time_limit_s=share))
+            legs.append(Leg(label, echelon, problem, plan, check))
+        return legs
+
+    def feeders(self, hub: str) -> tuple[Feeder, ...]:
+        """Each carrier's daily round trips from its branch to ``hub`` with all its parcels."""
+        geo = self.geography
+        index = {loc: i for i, loc in enumerate(geo.matrices.ids)}
+        out = []
+        for carrier in self.scenario.carriers:
+            if carrier.depot == hub:
+                continue
+            parcels = sum(s.parcels_by_carrier.get(carrier.id, 0) for s in self.scenario.stops)
+            vt = self.scenario.vehicle_type_by_id[carrier.vehicles[0]]
+            trips = math.ceil(parcels / vt.capacity_parcels)
+            a, b = index[carrier.depot], index[hub]
+            dist = int(geo.matrices.distance_m[a, b] + geo.matrices.distance_m[b, a])
+            dur = int(geo.matrices.duration_s[a, b] + geo.matrices.duration_s[b, a])
+            out.append(Feeder(carrier.id, vt.kind, trips, trips * dist,
+                              trips * (dur + self.scenario.service.per_stop_s), parcels))
+        return tuple(out)
+
+
+def _village_unserved(legs: Sequence[Leg], *, prefix: bool) -> tuple[Unserved, ...]:
+    """Unserved villages across legs, one entry per village with every leg's reason."""
+    reasons: dict[str, list[str]] = defaultdict(list)
+    for leg in legs:
+        for u in leg.plan.unserved:
+            reasons[u.stop].append(f"{leg.label}: {u.reason}" if prefix else u.reason)
+    return tuple(Unserved(stop, "; ".join(r)) for stop, r in sorted(reasons.items()))
+
+
+def _result(runner: _Runner, strategy: str, legs: list[Leg], feeders: tuple[Feeder, ...],
+            transfers: int, unserved: tuple[Unserved, ...]) -> StrategyResult:
+    return StrategyResult(strategy, runner.scenario, runner.geography, tuple(legs), feeders,
+                          transfers, unserved, sum(leg.plan.solve_time_s for leg in legs))
+
+
+def _consolidated(runner: _Runner) -> StrategyResult:
+    sc = runner.scenario
+    fleet = sc.shared_fleet()
+    if not fleet.vehicles:
+        raise ValueError(f"{sc.path}: consolidated.vehicles: no shared vehicle type at depot "
+                         f"{fleet.depot}; add a [consolidated] table naming the shared fleet")
+    depot = {d.id: d for d in sc.depots}[fleet.depot]
+    problem = runner.problem("shared fleet", [depot], sc.stops,
+                             runner.vehicle_types(fleet.vehicles))
+    legs = runner.solve([("shared fleet", "delivery", problem)])
+    feeders = runner.feeders(fleet.depot)
+    return _result(runner, "consolidated", legs, feeders,
+                   sum(f.parcels for f in feeders), _village_unserved(legs, prefix=False))
+
+
+def carrier_stops(scenario: Scenario) -> dict[str, list[Stop]]:
+    """Each carrier's share of every village: its parcels, their kg pro rata, and its market
+    share of the produce (largest-remainder rounding, so the village total is kept)."""
+    shares = {c.id: c.share for c in scenario.carriers}
+    out: dict[str, list[Stop]] = {c.id: [] for c in scenario.carriers}
+    for stop in scenario.stops:
+        produce = _apportion(stop.produce_kg, shares)
+        weight = _apportion(stop.weight_kg, {c: stop.parcels_by_carrier[c] / stop.parcels
+                                             if stop.parcels else shares[c] for c in shares})
+        for cid in shares:
+            parcels = stop.parcels_by_carrier[cid]
+            if parcels == 0 and produce[cid] == 0:
+                continue
+            out[cid].append(replace(stop, parcels=parcels, weight_kg=weight[cid],
+                                    produce_kg=produce[cid], parcels_by_carrier={cid: parcels}))
+    return out
+
+
+def _apportion(total: int, weights: Mapping[str, float]) -> dict[str, int]:
+    """Split a whole number by weights so the parts add up to it (largest remainder)."""
+    norm = sum(weights.values()) or 1.0
+    exact = {k: total * w / norm for k, w in weights.items()}
+    parts = {k: math.floor(v) for k, v in exact.items()}
+    rest = total - sum(parts.values())
+    for k in sorted(exact, key=lambda k: (parts[k] - exact[k], k))[:rest]:
+        parts[k] += 1
+    return parts
+
+
+def _independent(runner: _Runner) -> StrategyResult:
+    sc = runner.scenario
+    if not sc.carriers:
+        raise ValueError(f"{sc.path}: carriers: the independent strategy needs [[carriers]] "
+                         f"with their shares, depots and fleets")
+    depots = {d.id: d for d in sc.depots}
+    per_carrier = carrier_stops(sc)
+    problems = [(f"carrier {c.id}", "delivery",
+                 runner.problem(f"carrier {c.id}", [depots[c.depot]], per_carrier[c.id],
+                                runner.vehicle_types(c.vehicles)))
+                for c in sc.carriers]
+    legs = runner.solve(problems)
+    return _result(runner, "independent", legs, (), 0, _village_unserved(legs, prefix=True))
+
+
+def _township_relay(runner: _Runner) -> StrategyResult:
+    sc = runner.scenario
+    relay = sc.relay
+    if relay is None:
+        raise ValueError(f"{sc.path}: relay: the township-relay strategy needs a [relay] table "
+                         f"(hub, trunk_vehicles, local_vehicle, local_per_station)")
+    geo = runner.geography
+    stations = [s for s in sc.stations if not relay.stations or s.id in relay.stations]
+    local_type = runner.vehicle_types([relay.local_vehicle])[0]
+    local_dur = geo.profiles.get(local_type.profile, geo.matrices).duration_s
+    index = {loc: i for i, loc in enumerate(geo.matrices.ids)}
+    station_rows = np.array([index[s.id] for s in stations])
+    villages: dict[str, list[Stop]] = defaultdict(list)
+    for stop in sc.stops:
+        row = index[stop.id]
+        trip = local_dur[station_rows, row] + local_dur[row, station_rows]
+        villages[stations[int(np.argmin(trip))].id].append(stop)
+
+    local_problems = []
+    for station in stations:
+        if not villages[station.id]:
+            continue
+        fleet = replace(local_type, id=f"{local_type.id}@{station.id}", depot=station.id,
+                        count=relay.local_per_station)
+        label = f"local {station.name or station.id}"
+        local_problems.append((label, "local", runner.problem(label, [station],
+                                                              villages[station.id], [fleet])))
+    local_legs = runner.solve(local_problems)
+
+    served_at: dict[str, list[Stop]] = defaultdict(list)
+    for leg in local_legs:
+        station_id = leg.problem.depots[0].id
+        for route in leg.plan.routes:
+            served_at[station_id] += [leg.problem.stop_by_id[s] for s in route.stops]
+    trunk_types = runner.vehicle_types(relay.trunk_vehicles)
+    cap_parcels = max(vt.capacity_parcels for vt in trunk_types)
+    cap_kg = max(vt.capacity_kg for vt in trunk_types)
+    trunk_stops, location_of = [], {}
+    for station in stations:
+        served = served_at.get(station.id, [])
+        if not served:
+            continue
+        totals = (sum(s.parcels for s in served), sum(s.weight_kg for s in served),
+                  sum(s.produce_kg for s in served))
+        chunks = max(math.ceil(totals[0] / cap_parcels), math.ceil(totals[1] / cap_kg),
+                     math.ceil(totals[2] / cap_kg), 1)
+        parts = [_apportion(x, {str(k): 1.0 for k in range(chunks)}) for x in totals]
+        for k in range(chunks):
+            sid = station.id if chunks == 1 else f"{station.id}#{k + 1}"
+            location_of[sid] = station.id
+            trunk_stops.append(Stop(sid, station.name, station.lon, station.lat,
+                                    parcels=parts[0][str(k)], weight_kg=parts[1][str(k)],
+                                    produce_kg=parts[2][str(k)]))
+    hub = {d.id: d for d in sc.depots}[relay.hub]
+    legs = list(local_legs)
+    unserved = list(_village_unserved(local_legs, prefix=False))
+    if trunk_stops:
+        trunk = runner.problem("trunk", [hub], trunk_stops, trunk_types, location_of=location_of,
+                               per_stop_s=relay.transfer_s, per_parcel_s=0)
+        (trunk_leg,) = runner.solve([("trunk", "trunk", trunk)])
+        legs.insert(0, trunk_leg)
+        for u in trunk_leg.plan.unserved:
+            station_id = location_of[u.stop]
+            unserved += [Unserved(s.id, f"trunk to station {station_id} not served: {u.reason}")
+                         for s in served_at[station_id]]
+    feeders = runner.feeders(relay.hub)
+    delivered = sum(s.parcels for v in served_at.values() for s in v)
+    transfers = sum(f.parcels for f in feeders) + delivered
+    return _result(runner, "township-relay", legs, feeders, transfers, tuple(unserved))

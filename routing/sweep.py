@@ -1,0 +1,674 @@
+"""Sweeps: run a grid of what-if solves (scenarios x strategies x fleets x demand x seeds) on Dask.
+
+A sweep file (TOML) names the grid::
+
+    name = "anhui-example"
+    scenarios = ["guoyang/scenario.toml"]       # scenario files, relative to this file
+    strategies = ["independent", "consolidated"]
+    cost_models = ["diesel", "electric"]         # shipped names or paths to cost model files
+    seeds = [1, 2, 3]
+    time_limit_s = 10                            # solver budget of one cell (one strategy run)
+    demand_scales = [1.0, 2.0]                   # optional: multiply every village's demand
+    fleets = [{}, { van = 6 }]                   # optional: vehicle type id -> count ({} = as is)
+    engine = "ortools"                           # optional
+    solution_limit = 200                         # optional: cap solver work for repeatability
+
+    [counties]                                   # optional: scenarios built from OSM counties
+    names = ["涡阳县", "蒙城县"]
+    osm = "anhui/anhui.osm.pbf"
+
+Each *cell* of the grid is one strategy run (one or more checked solves) on one scenario
+variant; every cost model prices the same run, so cost models multiply columns, not solves.
+A cell's key is a hash of everything that determines its result (the scenario's content, the
+files it reads, the strategy, fleet, demand scale, seed, limits, engine and cost models), so a
+rerun of the same sweep skips exactly the cells already recorded in the results store.
+
+The driver validates the whole sweep file before any work starts, submits the missing cells to
+a Dask cluster (a local one by default), and records each finished cell in the
+:class:`~routing.results.ResultsStore` as it arrives. Workers only compute: they return the row
+and the plan document and never write into the results folder, so a killed worker or an
+interrupted driver loses no recorded cell and a worker needs no access to the results folder
+(it does need the scenario, OSM and cost model files at the same paths as the driver).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import os
+import platform
+import time
+import tomllib
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field, fields, is_dataclass, replace
+from datetime import UTC, datetime
+from functools import lru_cache
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from routing.costs import COST_MODELS_DIR, CostModel, load_cost_model
+from routing.errors import InputError
+from routing.results import COST_SEPARATOR, FAILED, OK, ResultsStore
+from routing.scenario import Scenario, load_scenario
+from routing.solve import ENGINES
+from routing.strategies import STRATEGIES, StrategyResult
+
+#: Top-level fields a sweep file may have.
+SWEEP_FIELDS: tuple[str, ...] = (
+    "name", "scenarios", "counties", "strategies", "cost_models", "seeds", "time_limit_s",
+    "demand_scales", "fleets", "engine", "solution_limit",
+)
+#: Fields of the ``[counties]`` table.
+COUNTY_FIELDS: tuple[str, ...] = ("names", "osm")
+
+
+@dataclass(frozen=True)
+class SweepSpec:
+    """A parsed, validated sweep file: the axes of the grid and the settings every cell shares."""
+
+    path: Path
+    name: str
+    scenario_files: tuple[Path, ...]
+    counties: tuple[str, ...]
+    county_osm: Path | None
+    strategies: tuple[str, ...]
+    cost_models: tuple[Path, ...]
+    seeds: tuple[int, ...]
+    time_limit_s: float
+    demand_scales: tuple[float, ...] = (1.0,)
+    fleets: tuple[Mapping[str, int], ...] = ({},)
+    engine: str = "ortools"
+    solution_limit: int | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "fleets", tuple(dict(f) for f in self.fleets))
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One solve of the grid, with everything a worker needs to run it and the row's inputs."""
+
+    key: str
+    sweep: str
+    scenario: str
+    scenario_file: str
+    county: str
+    strategy: str
+    fleet: Mapping[str, int]
+    demand_scale: float
+    seed: int
+    time_limit_s: float
+    engine: str
+    cost_models: tuple[str, ...]
+    solution_limit: int | None = None
+    villages: int = 0
+    area_km2: float | None = None
+    cache_dir: str | None = None
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "fleet", dict(sorted(self.fleet.items())))
+
+    @property
+    def fleet_label(self) -> str:
+        """``"as-is"`` for the scenario's own fleet, else ``"tricycle=4,van=2"``."""
+        return ",".join(f"{k}={v}" for k, v in self.fleet.items()) or "as-is"
+
+    def inputs(self) -> dict[str, Any]:
+        """The row's input columns (also all that a failed cell records besides its error)."""
+        density = (self.villages / self.area_km2
+                   if self.area_km2 and self.area_km2 > 0 else None)
+        return {
+            "cell": self.key, "sweep": self.sweep, "scenario": self.scenario,
+            "scenario_file": self.scenario_file, "county": self.county,
+            "strategy": self.strategy, "fleet": self.fleet_label,
+            "fleet_size": int(self.extra.get("fleet_size", 0)),
+            "demand_scale": float(self.demand_scale), "seed": int(self.seed),
+            "time_limit_s": float(self.time_limit_s), "solution_limit": self.solution_limit,
+            "engine": self.engine,
+            "cost_models": ",".join(Path(p).stem for p in self.cost_models),
+            "villages": int(self.villages), "area_km2": self.area_km2,
+            "villages_per_km2": density,
+        }
+
+
+@dataclass(frozen=True)
+class CellOutcome:
+    """What a worker sends back: the row to record and the plan document (None if failed)."""
+
+    row: dict[str, Any]
+    plan: dict[str, Any] | None
+
+
+# --- parsing --------------------------------------------------------------------------------
+
+
+def _list(file: Path, data: Mapping[str, Any], key: str, kind: type | tuple[type, ...],
+          *, default: Sequence[Any] | None = None) -> list[Any]:
+    if key not in data:
+        if default is None:
+            raise InputError(file, key, "is required but missing")
+        return list(default)
+    value = data[key]
+    if not isinstance(value, list):
+        raise InputError(file, key, f"must be a list, got {value!r}")
+    if not value:
+        raise InputError(file, key, "is an empty list, so the grid is empty; give at least one")
+    for i, item in enumerate(value):
+        if isinstance(item, bool) or not isinstance(item, kind):
+            names = kind.__name__ if isinstance(kind, type) else "/".join(k.__name__ for k in kind)
+            raise InputError(file, f"{key}[{i}]", f"must be {names}, got {item!r}")
+    dupes = sorted({json.dumps(v, sort_keys=True) for v in value
+                    if sum(w == v for w in value) > 1})
+    if dupes:
+        raise InputError(file, key, f"lists {dupes[0]} twice; each grid value once")
+    return value
+
+
+def _resolve(base: Path, value: str) -> Path:
+    path = Path(value)
+    return (path if path.is_absolute() else base / path).resolve()
+
+
+def cost_model_path(file: Path, where: str, value: str) -> Path:
+    """A cost model given by shipped name (``diesel``) or by path, relative to ``file``."""
+    if "/" not in value and "\\" not in value and not value.endswith(".toml"):
+        path = COST_MODELS_DIR / f"{value}.toml"
+        if not path.is_file():
+            shipped = ", ".join(sorted(p.stem for p in COST_MODELS_DIR.glob("*.toml")))
+            raise InputError(file, where, f"unknown cost model {value!r}; shipped: {shipped} "
+                                          f"(or give a path to a cost model .toml file)")
+        return path
+    path = _resolve(file.parent, value)
+    if not path.is_file():
+        raise InputError(file, where, f"cost model file not found: {path}")
+    return path
+
+
+def load_sweep(path: str | Path) -> SweepSpec:
+    """Read and validate a sweep file; every error is one line naming the file and field.
+
+    Checks everything that can be checked without solving: unknown fields, empty axes, missing
+    scenario and cost model files, unknown strategies and engines, and (for counties) that
+    every county name is a county of the OSM file.
+    """
+    file = Path(path)
+    if not file.is_file():
+        raise InputError(file, "file", "sweep file not found")
+    try:
+        data = tomllib.loads(file.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError(file, "syntax", f"not valid TOML ({exc})") from None
+    unknown = sorted(set(data) - set(SWEEP_FIELDS))
+    if unknown:
+        raise InputError(file, unknown[0], f"unknown parameter (known: {', '.join(SWEEP_FIELDS)})")
+    base = file.parent.resolve()
+    name = data.get("name", file.stem)
+    if not isinstance(name, str) or not name.strip():
+        raise InputError(file, "name", f"must be a non-empty string, got {name!r}")
+
+    scenario_files = []
+    if "scenarios" in data:
+        for i, value in enumerate(_list(file, data, "scenarios", str)):
+            scenario = _resolve(base, value)
+            if not scenario.is_file():
+                raise InputError(file, f"scenarios[{i}]", f"scenario file not found: {scenario}")
+            scenario_files.append(scenario)
+    counties, county_osm = _read_counties(file, base, data.get("counties"))
+    if not scenario_files and not counties:
+        raise InputError(file, "scenarios", "no scenarios and no [counties] given, so the grid "
+                                            "is empty; list scenario files or county names")
+
+    strategies = _list(file, data, "strategies", str)
+    for i, strategy in enumerate(strategies):
+        if strategy not in STRATEGIES:
+            raise InputError(file, f"strategies[{i}]", f"unknown strategy {strategy!r}; "
+                                                       f"choose from {', '.join(STRATEGIES)}")
+    cost_models = [cost_model_path(file, f"cost_models[{i}]", v)
+                   for i, v in enumerate(_list(file, data, "cost_models", str))]
+    names = [load_cost_model(p).name for p in cost_models]
+    clash = sorted({n for n in names if names.count(n) > 1})
+    if clash:
+        raise InputError(file, "cost_models", f"two cost models are both named {clash[0]!r}; "
+                                              f"give each a distinct name")
+    for n in names:
+        if COST_SEPARATOR in n:
+            raise InputError(file, "cost_models", f"cost model name {n!r} must not contain "
+                                                  f"{COST_SEPARATOR!r}")
+    seeds = _list(file, data, "seeds", int)
+    scales = [float(v) for v in _list(file, data, "demand_scales", (int, float), default=[1.0])]
+    for i, scale in enumerate(scales):
+        if not math.isfinite(scale) or scale <= 0:
+            raise InputError(file, f"demand_scales[{i}]", f"must be > 0, got {scale}")
+    fleets = []
+    for i, fleet in enumerate(_list(file, data, "fleets", dict, default=[{}])):
+        for type_id, count in fleet.items():
+            if isinstance(count, bool) or not isinstance(count, int) or count < 1:
+                raise InputError(file, f"fleets[{i}].{type_id}",
+                                 f"must be a vehicle count >= 1, got {count!r}")
+        fleets.append(dict(fleet))
+
+    if "time_limit_s" not in data:
+        raise InputError(file, "time_limit_s", "is required but missing (seconds per cell)")
+    limit = data["time_limit_s"]
+    if isinstance(limit, bool) or not isinstance(limit, int | float) or limit <= 0:
+        raise InputError(file, "time_limit_s", f"must be a number of seconds > 0, got {limit!r}")
+    engine = data.get("engine", "ortools")
+    if engine not in ENGINES:
+        raise InputError(file, "engine", f"unknown engine {engine!r}; choose from "
+                                         f"{', '.join(ENGINES)}")
+    solution_limit = data.get("solution_limit")
+    if solution_limit is not None and (isinstance(solution_limit, bool)
+                                       or not isinstance(solution_limit, int)
+                                       or solution_limit < 1):
+        raise InputError(file, "solution_limit", f"must be a whole number >= 1, "
+                                                 f"got {solution_limit!r}")
+    return SweepSpec(path=file.resolve(), name=name, scenario_files=tuple(scenario_files),
+                     counties=tuple(counties), county_osm=county_osm,
+                     strategies=tuple(strategies), cost_models=tuple(cost_models),
+                     seeds=tuple(seeds), time_limit_s=float(limit), demand_scales=tuple(scales),
+                     fleets=tuple(fleets), engine=engine, solution_limit=solution_limit)
+
+
+def _read_counties(file: Path, base: Path, data: Any) -> tuple[list[str], Path | None]:
+    if data is None:
+        return [], None
+    if not isinstance(data, dict):
+        raise InputError(file, "counties", "must be a table with names = [...] and osm = \"...\"")
+    unknown = sorted(set(data) - set(COUNTY_FIELDS))
+    if unknown:
+        raise InputError(file, f"counties.{unknown[0]}",
+                         f"unknown parameter (known: {', '.join(COUNTY_FIELDS)})")
+    names = [n.strip() for n in _list(file, data, "names", str)]
+    if "osm" not in data or not isinstance(data["osm"], str):
+        raise InputError(file, "counties.osm", "is required: the OSM file the counties are in")
+    osm = _resolve(base, data["osm"])
+    if not osm.is_file():
+        raise InputError(file, "counties.osm", f"OSM file not found: {osm}")
+    ids = [county_id(file, f"counties.names[{i}]", osm, name) for i, name in enumerate(names)]
+    if len(set(ids)) != len(ids):
+        raise InputError(file, "counties.names", "names one county twice; list each once")
+    return names, osm
+
+
+def county_id(file: Path, where: str, osm: Path, name: str) -> int:
+    """The boundary relation id of county ``name`` in ``osm``, else an error naming ``where``."""
+    from geodata.counties import find_county
+
+    try:
+        return find_county(_counties(osm), name, path=osm).osm_id
+    except InputError as exc:
+        raise InputError(file, where, f"{name!r} is not a county of {osm.name}: "
+                                      f"{exc.problem}") from None
+
+
+@lru_cache(maxsize=4)
+def _counties(osm: Path) -> list[Any]:
+    from geodata.counties import read_counties
+
+    return read_counties(osm)
+
+
+# --- expanding the grid ---------------------------------------------------------------------
+
+
+@lru_cache(maxsize=256)
+def _file_digest(path: str, size: int, mtime_ns: int) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def file_digest(path: Path) -> str:
+    """SHA-256 of a file's bytes (memoised per path, size and modification time)."""
+    st = path.stat()
+    return _file_digest(str(path), st.st_size, st.st_mtime_ns)
+
+
+def _canonical(value: Any) -> Any:
+    """A JSON-ready form of a domain value in which files stand for their content."""
+    if is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _canonical(getattr(value, f.name)) for f in fields(value)
+                if f.name not in ("path", "source")}
+    if isinstance(value, Path):
+        return file_digest(value) if value.is_file() else value.name
+    if isinstance(value, Mapping):
+        return {str(k): _canonical(v) for k, v in sorted(value.items(), key=lambda kv: str(kv[0]))}
+    if isinstance(value, list | tuple | set | frozenset):
+        items = [_canonical(v) for v in value]
+        return sorted(items, key=json.dumps) if isinstance(value, set | frozenset) else items
+    if hasattr(value, "item") and callable(value.item):
+        return value.item()
+    return value
+
+
+def scenario_digest(scenario: Scenario) -> str:
+    """A hash of a scenario's content and of every file it reads (roads, boundary)."""
+    text = json.dumps(_canonical(scenario), sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def cell_key(*, scenario: str, strategy: str, fleet: Mapping[str, int], demand_scale: float,
+             seed: int, time_limit_s: float, solution_limit: int | None, engine: str,
+             cost_models: Sequence[str]) -> str:
+    """A stable 16-hex-digit key for a cell from the digests and values of all its inputs."""
+    payload = json.dumps({
+        "scenario": scenario, "strategy": strategy, "fleet": dict(sorted(fleet.items())),
+        "demand_scale": float(demand_scale), "seed": int(seed),
+        "time_limit_s": float(time_limit_s), "solution_limit": solution_limit,
+        "engine": engine, "cost_models": list(cost_models)}, sort_keys=True)
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:16]
+
+
+def boundary_area_km2(boundary: Path | None) -> float | None:
+    """Area of a boundary polygon in km², measured in its local UTM projection."""
+    if boundary is None:
+        return None
+    import geopandas as gpd
+
+    from geodata.places import read_boundary
+
+    shape = gpd.GeoSeries([read_boundary(boundary)], crs="EPSG:4326")
+    return float(shape.to_crs(shape.estimate_utm_crs()).area.iloc[0] / 1e6)
+
+
+def build_county_scenarios(spec: SweepSpec, out_dir: Path) -> list[tuple[str, Path]]:
+    """Build a scenario folder for each county of the sweep under ``out_dir``.
+
+    The builder is deterministic, so rebuilding on every run gives the same files (and the same
+    cell keys) while a changed builder or OSM file yields new keys instead of stale results.
+    """
+    if not spec.counties:
+        return []
+    from routing.scenario_builder import build_county_scenario
+
+    assert spec.county_osm is not None
+    built = []
+    for i, county in enumerate(spec.counties):
+        relation = county_id(spec.path, f"counties.names[{i}]", spec.county_osm, county)
+        folder = out_dir / f"county-{relation}"
+        made = build_county_scenario(spec.county_osm, str(relation), folder)
+        built.append((county, Path(made.scenario)))
+    return built
+
+
+def expand(spec: SweepSpec, *, scenarios_dir: Path, cache_dir: Path | None = None) -> list[Cell]:
+    """Every cell of the grid in a stable order, with its key; checks fleets against scenarios.
+
+    County scenarios are built into ``scenarios_dir`` first (kept there, reused by reruns).
+    """
+    sources = [("", p) for p in spec.scenario_files]
+    sources += build_county_scenarios(spec, scenarios_dir)
+    models = tuple(str(p) for p in spec.cost_models)
+    model_digests = [file_digest(p) for p in spec.cost_models]
+    cells = []
+    for county, file in sources:
+        scenario = load_scenario(file)
+        types = {vt.id for vt in scenario.vehicle_types}
+        for i, fleet in enumerate(spec.fleets):
+            for type_id in fleet:
+                if type_id not in types:
+                    raise InputError(spec.path, f"fleets[{i}].{type_id}",
+                                     f"scenario {file} has no vehicle type {type_id!r} "
+                                     f"(it has {', '.join(sorted(types))})")
+        digest = scenario_digest(scenario)
+        area = boundary_area_km2(scenario.network.boundary)
+        for strategy in spec.strategies:
+            for fleet in spec.fleets:
+                size = sum(fleet.get(vt.id, vt.count) for vt in scenario.vehicle_types)
+                for scale in spec.demand_scales:
+                    for seed in spec.seeds:
+                        key = cell_key(scenario=digest, strategy=strategy, fleet=fleet,
+                                       demand_scale=scale, seed=seed,
+                                       time_limit_s=spec.time_limit_s,
+                                       solution_limit=spec.solution_limit, engine=spec.engine,
+                                       cost_models=model_digests)
+                        cells.append(Cell(
+                            key=key, sweep=spec.name, scenario=scenario.name,
+                            scenario_file=str(file.resolve()), county=county, strategy=strategy,
+                            fleet=fleet, demand_scale=scale, seed=seed,
+                            time_limit_s=spec.time_limit_s, engine=spec.engine,
+                            cost_models=models, solution_limit=spec.solution_limit,
+                            villages=len(scenario.stops), area_km2=area,
+                            cache_dir=str(cache_dir.resolve()) if cache_dir else None,
+                            extra={"fleet_size": size}))
+    keys = [c.key for c in cells]
+    if len(set(keys)) != len(keys):
+        raise InputError(spec.path, "scenarios", "two grid cells are identical (the same "
+                                                 "scenario listed twice?); list each once")
+    return cells
+
+
+# --- running one cell (on a worker) ---------------------------------------------------------
+
+
+def versions() -> dict[str, str]:
+    """Versions of Python and of the packages that can change a cell's result."""
+    out = {"python_version": platform.python_version()}
+    for package in ("ruralroute", "ortools", "pyvrp"):
+        try:
+            out[f"{package}_version"] = metadata.version(package)
+        except metadata.PackageNotFoundError:
+            out[f"{package}_version"] = ""
+    return out
+
+
+def variant(scenario: Scenario, *, fleet: Mapping[str, int], demand_scale: float) -> Scenario:
+    """The scenario with the cell's fleet counts and demand scale applied."""
+    if not fleet and demand_scale == 1.0:
+        return scenario
+    from routing import variants
+
+    if fleet:
+        scenario = variants.with_fleet(scenario, fleet)
+    if demand_scale != 1.0:
+        scenario = variants.scale_demand(scenario, demand_scale)
+    return scenario
+
+
+def cost_figures(result: StrategyResult, model: CostModel) -> dict[str, float]:
+    """The cost figures of ``result`` under ``model``: total, per parcel, CO2 and the parts."""
+    b = result.costs(model)
+    return {"cost": round(b.total, 2), "cost_per_parcel": round(b.per_parcel, 4),
+            "co2_kg": round(b.co2_kg, 2), "cost_fixed": round(b.fixed, 2),
+            "cost_distance": round(b.distance, 2), "cost_time": round(b.time, 2),
+            "cost_stops": round(b.stops, 2), "cost_transfer": round(b.transfer, 2),
+            "cost_carbon": round(b.carbon, 2)}
+
+
+def plan_document(cell: Cell, result: StrategyResult,
+                  costs: Mapping[str, Mapping[str, float]]) -> dict[str, Any]:
+    """The cell's plan file: its inputs, every leg's routes by stop id, KPIs and costs."""
+    return {
+        "cell": cell.inputs(),
+        "strategy": result.strategy,
+        "legs": [{
+            "label": leg.label, "echelon": leg.echelon, "engine": leg.plan.engine,
+            "seed": leg.plan.seed, "check_ok": leg.check.ok,
+            "routes": [{"vehicle": r.vehicle, "vehicle_type": r.vehicle_type, "depot": r.depot,
+                        "stops": list(r.stops), "distance_m": r.distance_m,
+                        "duration_s": r.duration_s} for r in leg.plan.routes],
+            "unserved": [{"stop": u.stop, "reason": u.reason} for u in leg.plan.unserved],
+        } for leg in result.legs],
+        "feeders": [asdict(f) for f in result.feeders],
+        "unserved": [{"stop": u.stop, "reason": u.reason} for u in result.unserved],
+        "kpis": result.kpis(),
+        "costs": {name: dict(figures) for name, figures in costs.items()},
+        "solve_time_s": result.solve_time_s,
+    }
+
+
+def run_cell(cell: Cell) -> CellOutcome:
+    """Solve one cell and price it under every cost model; runs on a Dask worker.
+
+    A domain error (a strategy the scenario cannot run, a plan that fails the checker) becomes
+    a failed row with the one-line message; the sweep goes on with the other cells.
+    """
+    from routing.pipeline import settings_for
+    from routing.strategies import run_strategy
+
+    started = time.perf_counter()
+    row: dict[str, Any] = {**cell.inputs(), **versions(), "status": OK, "error": "",
+                           "worker": f"{platform.node()}:{os.getpid()}"}
+    try:
+        scenario = variant(load_scenario(cell.scenario_file), fleet=cell.fleet,
+                           demand_scale=cell.demand_scale)
+        settings = settings_for(scenario, time_limit_s=cell.time_limit_s, seed=cell.seed)
+        if cell.solution_limit is not None:
+            settings = replace(settings, solution_limit=cell.solution_limit)
+        result = run_strategy(scenario, cell.strategy, settings, engine=cell.engine,
+                              cache_dir=Path(cell.cache_dir) if cell.cache_dir else None)
+        models = [load_cost_model(p) for p in cell.cost_models]
+        costs = {m.name: cost_figures(result, m) for m in models}
+    except (ValueError, KeyError, RuntimeError) as exc:
+        row.update(status=FAILED, error=one_line(exc),
+                   wall_time_s=round(time.perf_counter() - started, 2),
+                   finished_at=_now())
+        return CellOutcome(row, None)
+    kpis = result.kpis()
+    row.update({k: v for k, v in kpis.items() if k != "solve_time_s"})
+    for name, figures in costs.items():
+        row.update({f"{k}{COST_SEPARATOR}{name}": v for k, v in figures.items()})
+    row.update(check_ok=all(leg.check.ok for leg in result.legs), legs=len(result.legs),
+               solve_time_s=round(result.solve_time_s, 3),
+               wall_time_s=round(time.perf_counter() - started, 2), finished_at=_now())
+    if result.legs:
+        row["engine"] = result.legs[0].plan.engine
+    return CellOutcome(row, plan_document(cell, result, costs))
+
+
+def one_line(exc: BaseException) -> str:
+    """An exception as one line: its type and message with whitespace collapsed."""
+    message = " ".join(str(exc).split()) or repr(exc)
+    return f"{type(exc).__name__}: {message}"
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+# --- the driver: submit missing cells to Dask and record them as they finish ----------------
+
+
+@dataclass
+class Progress:
+    """Counts the progress bar shows; ``skipped`` cells were already recorded before this run."""
+
+    total: int
+    skipped: int = 0
+    done: int = 0
+    failed: int = 0
+    running: int = 0
+    interrupted: bool = False
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def finished(self) -> int:
+        return self.done + self.failed
+
+
+def default_workers() -> int:
+    """Worker processes for a local cluster: one per core this process may use."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:
+        return max(1, os.cpu_count() or 1)
+
+
+@contextmanager
+def dask_client(*, scheduler: str | None = None, workers: int | None = None,
+                timeout_s: float = 30.0) -> Iterator[Any]:
+    """A Dask client on ``scheduler``, or on a new local cluster of ``workers`` processes.
+
+    The local cluster listens on loopback only, one single-threaded worker process per core
+    (the solvers are single-threaded and hold the GIL); its status pages too use loopback.
+    """
+    import logging
+
+    from distributed import Client, LocalCluster
+
+    if scheduler:
+        client = Client(scheduler, timeout=f"{timeout_s}s")
+        try:
+            yield client
+        finally:
+            client.close()
+        return
+    cluster = LocalCluster(n_workers=workers or default_workers(), threads_per_worker=1,
+                           processes=True, host="127.0.0.1", dashboard_address="127.0.0.1:0",
+                           silence_logs=logging.ERROR)
+    client = Client(cluster)
+    try:
+        yield client
+    finally:
+        client.close()
+        cluster.close()
+
+
+def task_key(cell: Cell) -> str:
+    """The Dask key of a cell's task (the same for the same cell in every run)."""
+    return f"ruralroute-cell-{cell.key}"
+
+
+def execute(cells: Sequence[Cell], store: ResultsStore, client: Any, *,
+            on_progress: Callable[[Progress], None] | None = None,
+            poll_s: float = 0.25) -> Progress:
+    """Run the cells not yet recorded as ok on ``client``; record each one as it finishes.
+
+    A cell whose task raises (including a worker killed too often) is recorded as failed with
+    its message. Ctrl-C stops submitting, cancels what is running and returns with
+    ``interrupted`` set: every cell recorded so far stays recorded.
+    """
+    from distributed import as_completed
+
+    done_before = store.done()
+    todo = [c for c in cells if c.key not in done_before]
+    progress = Progress(total=len(cells), skipped=len(cells) - len(todo))
+    if on_progress:
+        on_progress(progress)
+    if not todo:
+        return progress
+    by_key = {task_key(c): c for c in todo}
+    futures = [client.submit(run_cell, c, key=task_key(c), pure=False, retries=0) for c in todo]
+    pending = as_completed(futures)
+    try:
+        while not pending.is_empty():
+            ready = pending.next_batch(block=False) if pending.has_ready() else []
+            for future in ready:
+                cell = by_key[future.key]
+                try:
+                    outcome = future.result()
+                except Exception as exc:  # a task error or a lost worker: record, go on
+                    outcome = CellOutcome({**cell.inputs(), **versions(), "status": FAILED,
+                                           "error": one_line(exc), "finished_at": _now()}, None)
+                store.record(outcome.row, outcome.plan)
+                if outcome.row["status"] == OK:
+                    progress.done += 1
+                else:
+                    progress.failed += 1
+                    progress.errors.append(f"{cell.scenario} {cell.strategy} seed {cell.seed}: "
+                                           f"{outcome.row['error']}")
+                future.release()
+            progress.running = _running(client, by_key)
+            if on_progress:
+                on_progress(progress)
+            if not ready:
+                time.sleep(poll_s)
+    except KeyboardInterrupt:
+        progress.interrupted = True
+        client.cancel(futures)
+    return progress
+
+
+def _running(client: Any, keys: Mapping[str, Cell]) -> int:
+    """How many of ``keys`` a worker is processing now (0 if the scheduler cannot be asked)."""
+    try:
+        processing = client.processing()
+    except Exception:
+        return 0
+    return sum(1 for tasks in processing.values() for k in tasks if k in keys)

@@ -1,0 +1,179 @@
+"""The PyVRP engine on problems whose answers are known by hand, and its parity with OR-Tools."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from routing.bench import read_instance
+from routing.checker import check_plan
+from routing.engines.base import SolveSettings
+from routing.engines.pyvrp_engine import PyVrpEngine, plan_objective, pyvrp_unsupported
+from routing.model import Depot, Problem, Stop, VehicleType, travel_profile
+from routing.solve import make_engine, solve_checked
+from tests.routing.problems import line_problem
+
+DATA = Path(__file__).resolve().parents[1] / "data" / "cvrplib"
+FAST = SolveSettings(time_limit_s=1, solution_limit=200)
+
+
+def _solve(problem: Problem, settings: SolveSettings = FAST):
+    return solve_checked(problem, make_engine("pyvrp"), settings)
+
+
+def test_three_stops_on_a_line_take_one_6_km_route(three_stops):
+    plan, report = _solve(three_stops)
+    assert report.ok and plan.engine == "pyvrp" and plan.unserved == ()
+    (route,) = plan.routes
+    assert route.distance_m == 6000 and route.load == (30, 30)
+    assert plan.objective == 6000
+
+
+def test_schedule_counts_travel_and_service_time():
+    problem = line_problem({"a": 1000})
+    plan, _ = _solve(problem)
+    (route,) = plan.routes
+    # 10 m/s and 60 s service: leave at the 08:00 shift start, arrive 100 s later.
+    assert (route.start_s, route.arrival_s, route.end_s) == (28_800, (28_900,), 29_060)
+
+
+def test_capacity_in_either_dimension_splits_the_stops():
+    heavy = [Stop(s, s, 116.0, 33.0, parcels=1, weight_kg=60) for s in ("a", "b")]
+    plan, _ = _solve(line_problem({"a": 1000, "b": 2000}, stops=heavy))
+    assert sorted(len(r.stops) for r in plan.routes) == [1, 1]
+    assert plan.distance_m == 2000 + 4000
+
+
+def test_time_window_forces_the_visiting_order():
+    stops = [Stop("a", "a", 116.0, 33.0, parcels=1, weight_kg=1, open_s=9 * 3600),
+             Stop("b", "b", 116.0, 33.0, parcels=1, weight_kg=1, close_s=8 * 3600 + 600)]
+    vans = [VehicleType("van", count=1, capacity_parcels=10, capacity_kg=10, depot="d")]
+    plan, report = _solve(line_problem({"a": 1000, "b": 2000}, stops=stops, vehicle_types=vans))
+    assert report.ok
+    assert plan.routes[0].stops == ("b", "a")
+    assert plan.routes[0].arrival_s[1] >= 9 * 3600
+
+
+def test_pickups_join_the_deliveries_aboard():
+    # 50 kg of parcels out and 90 kg of produce back at each stop: one 100 kg van could carry
+    # both deliveries, but after its first stop it would hold 50 + 90 = 140 kg.
+    stops = [Stop(s, s, 116.0, 33.0, parcels=1, weight_kg=50, produce_kg=90) for s in ("a", "b")]
+    vans = [VehicleType("van", count=2, capacity_parcels=10, capacity_kg=100, depot="d")]
+    plan, report = _solve(line_problem({"a": 1000, "b": 2000}, stops=stops, vehicle_types=vans))
+    assert len(plan.routes) == 2
+    assert max(max(r.max_load) for r in report.routes) == 90
+
+
+def test_a_stop_beyond_the_shift_is_unserved_with_its_reason():
+    vans = [VehicleType("van", count=1, capacity_parcels=100, capacity_kg=100, depot="d",
+                        max_duration_s=3600)]
+    plan, report = _solve(line_problem({"near": 1000, "far": 30_000}, vehicle_types=vans))
+    assert report.ok
+    assert [r.stops for r in plan.routes] == [("near",)]
+    assert plan.unserved[0].stop == "far" and "shift" in plan.unserved[0].reason
+
+
+def test_a_fleet_too_small_drops_stops_yet_passes_the_checker():
+    stops = [Stop(s, s, 116.0, 33.0, parcels=40, weight_kg=1) for s in "abce"]
+    vans = [VehicleType("van", count=1, capacity_parcels=100, capacity_kg=100, depot="d")]
+    plan, report = _solve(line_problem({"a": 1000, "b": 2000, "c": 3000, "e": 4000},
+                                       stops=stops, vehicle_types=vans))
+    assert report.ok
+    assert len(plan.routes[0].stops) == 2 and len(plan.unserved) == 2
+    assert all("fleet too small" in u.reason for u in plan.unserved)
+
+
+def test_excluded_stop_is_never_routed_and_keeps_its_reason():
+    problem = line_problem({"a": 1000, "b": 2000}, excluded={"b": "no drivable road within 5 km"})
+    plan, _ = _solve(problem)
+    assert [r.stops for r in plan.routes] == [("a",)]
+    assert plan.unserved[0].reason == "no drivable road within 5 km"
+
+
+def _two_depot_problem(vehicle_types: list[VehicleType], **problem_fields) -> Problem:
+    """Depots w at 0 m and e at 10 km; stops a (1 km), b (9 km) on one road."""
+    x = np.array([0, 10_000, 1_000, 9_000])
+    distance = np.abs(x[:, None] - x[None, :])
+    return Problem(
+        name="two depots",
+        depots=(Depot("w", "West", 116.0, 33.0), Depot("e", "East", 116.1, 33.0)),
+        stops=tuple(Stop(s, s, 116.0, 33.0, parcels=1, weight_kg=1) for s in ("a", "b")),
+        vehicle_types=tuple(vehicle_types), distance_m=distance, duration_s=distance // 10,
+        service_s=np.zeros(4, dtype=int), **problem_fields)
+
+
+def test_each_depot_serves_its_nearby_stop():
+    vans = [VehicleType(f"van-{d}", count=1, capacity_parcels=5, capacity_kg=5, depot=d)
+            for d in ("w", "e")]
+    plan, report = _solve(_two_depot_problem(vans))
+    assert report.ok
+    assert sorted((r.depot, r.stops) for r in plan.routes) == [("e", ("b",)), ("w", ("a",))]
+    assert plan.distance_m == 4000
+
+
+def test_cost_objective_prefers_the_cheaper_vehicle_type():
+    cheap = VehicleType("trike", count=1, capacity_parcels=5, capacity_kg=5, depot="w",
+                        fixed_cost=10, cost_per_km=1)
+    dear = VehicleType("truck", count=1, capacity_parcels=5, capacity_kg=5, depot="w",
+                       fixed_cost=100, cost_per_km=1)
+    settings = dataclasses.replace(FAST, objective="cost")
+    plan, _ = _solve(_two_depot_problem([dear, cheap]), settings)
+    (route,) = plan.routes
+    assert route.vehicle == "trike-01"
+    # 10 yuan fixed + 18 km at 1 yuan/km, in cents
+    assert plan.objective == plan_objective(_two_depot_problem([dear, cheap]), plan, "cost")
+    assert plan.objective == 2800
+
+
+def test_each_vehicle_type_travels_by_its_own_profile():
+    slow = VehicleType("trike", count=1, capacity_parcels=5, capacity_kg=5, depot="w",
+                       max_speed_kmh=25)
+    x = np.array([0, 10_000, 1_000, 9_000])
+    detour = np.abs(x[:, None] - x[None, :]) * 2
+    problem = _two_depot_problem([slow], profiles={travel_profile(25, ()): (detour, detour // 10)})
+    plan, report = _solve(problem)
+    assert report.ok and plan.distance_m == 2 * 18_000
+
+
+def test_unknown_model_fields_are_reported_and_refused():
+    @dataclasses.dataclass(frozen=True)
+    class StopWithBreak(Stop):
+        break_s: int = 0
+
+    plain = line_problem({"a": 1000})
+    assert pyvrp_unsupported(plain) == ()
+    unused = line_problem({"a": 1000}, stops=[StopWithBreak("a", "a", 116.0, 33.0, 1, 1)])
+    assert pyvrp_unsupported(unused) == ()
+    used = line_problem({"a": 1000},
+                        stops=[StopWithBreak("a", "a", 116.0, 33.0, 1, 1, break_s=600)])
+    assert pyvrp_unsupported(used) == ("stop a.break_s",)
+    with pytest.raises(ValueError, match=r"pyvrp cannot model stop a\.break_s"):
+        PyVrpEngine().solve(used, FAST)
+
+
+def test_same_seed_same_plan_and_another_seed_is_allowed_to_differ():
+    problem = read_instance(DATA / "A-n32-k5.vrp").problem
+    settings = SolveSettings(time_limit_s=5, seed=7, solution_limit=300)
+    first = PyVrpEngine().solve(problem, settings)
+    again = PyVrpEngine().solve(problem, settings)
+    assert first.routes == again.routes and first.seed == 7
+
+
+@pytest.mark.parametrize("engine", ["ortools", "pyvrp"])
+def test_both_engines_find_the_known_optimum_of_a_toy_instance(engine):
+    problem = read_instance(DATA / "toy-n5-k2.vrp").problem
+    plan, report = solve_checked(problem, make_engine(engine), FAST)
+    assert report.ok and plan.unserved == ()
+    assert plan.distance_m == 80
+
+
+@pytest.mark.parametrize("engine", ["ortools", "pyvrp"])
+def test_both_engines_pass_the_checker_on_a_cvrplib_instance(engine):
+    inst = read_instance(DATA / "A-n32-k5.vrp")
+    plan = make_engine(engine).solve(inst.problem, SolveSettings(time_limit_s=1))
+    assert check_plan(inst.problem, plan, strict=False).ok
+    assert plan.unserved == ()
+    assert plan.distance_m >= inst.best_known
