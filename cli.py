@@ -35,12 +35,12 @@ from routing.compare import (
 from routing.costs import load_cost_model
 from routing.engines.base import SolveSettings
 from routing.errors import RuralRouteError
-from routing.pipeline import Timings, locate, plan_scenario, settings_document, settings_for
+from routing.pipeline import Timings, locate, settings_document, settings_for
 from routing.report import write_comparison_map, write_strategy_reports
 from routing.scenario import load_scenario
 from routing.scenario_builder import DEFAULT_SEED, build_county_scenario, build_region_scenario
 from routing.sheet_docs import write_sheets
-from routing.sheets import sheets_from_plan_dir, sheets_from_result
+from routing.sheets import sheets_from_plan_dir
 from routing.solve import ENGINES
 from routing.strategies import STRATEGIES, run_strategy
 
@@ -229,10 +229,13 @@ def solve(scenario: Path, out_dir: Path, time_limit: float | None, seed: int | N
 @click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path),
               default=Path(".cache/ruralroute"), show_default=True,
               help="Where travel matrices are cached between runs.")
+@click.option("--sheets", "with_sheets", is_flag=True,
+              help="Also write printable route sheets (sheets.pdf, sheets.html) into each "
+                   "strategy's folder.")
 @click.option("-v", "--verbose", is_flag=True, help="Print the time each step took.")
 def compare(scenario: Path, out_dir: Path, strategy_list: str, cost_model_files: tuple[str, ...],
             time_limit: float | None, seed: int | None, engine: str | None, cache_dir: Path,
-            verbose: bool) -> None:
+            verbose: bool, with_sheets: bool = False) -> None:
     """Solve every strategy on SCENARIO and compare cost, distance, vehicles and CO2."""
     strategies = [s.strip() for s in strategy_list.split(",") if s.strip()]
     unknown = [s for s in strategies if s not in STRATEGIES]
@@ -251,6 +254,10 @@ def compare(scenario: Path, out_dir: Path, strategy_list: str, cost_model_files:
                                engine=engine or sc.solver.engine,
                                settings=settings_document(settings),
                                cost_models=comparison.cost_models)
+    if with_sheets:
+        for name, result in comparison.results.items():
+            write_sheets(sheets_from_plan_dir(out_dir / name, geography=result.geography),
+                         out_dir / name)
     write_comparison_csv(out_dir / "comparison.csv", comparison)
     (out_dir / "comparison.md").write_text(comparison_markdown(comparison), encoding="utf-8")
     write_comparison_map(comparison, out_dir / "map.html")
@@ -269,7 +276,8 @@ def compare(scenario: Path, out_dir: Path, strategy_list: str, cost_model_files:
     for line in comparison.headline():
         console.print(line)
     console.print(f"wrote comparison.csv, comparison.md, map.html and "
-                  f"{', '.join(comparison.results)}/ to {out_dir}")
+                  f"{', '.join(comparison.results)}/{' with sheets' if with_sheets else ''} "
+                  f"to {out_dir}")
 
 
 @main.command()
@@ -281,23 +289,29 @@ def compare(scenario: Path, out_dir: Path, strategy_list: str, cost_model_files:
 @click.option("--time-limit", type=click.FloatRange(min=0.1), default=None,
               help="When SOURCE is a scenario: solver time limit in seconds.")
 @click.option("--seed", type=int, default=None, help="When SOURCE is a scenario: solver seed.")
+@click.option("--strategy", type=click.Choice(STRATEGIES), default="consolidated",
+              show_default=True, help="When SOURCE is a scenario: the strategy to plan with.")
 @click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path),
               default=Path(".cache/ruralroute"), show_default=True,
               help="Where travel matrices are cached between runs.")
 def sheets(source: Path, out_dir: Path, landscape: bool, time_limit: float | None,
-           seed: int | None, cache_dir: Path) -> None:
+           seed: int | None, cache_dir: Path, strategy: str = "consolidated") -> None:
     """Write printable route sheets: one PDF page per vehicle, and the same as HTML.
 
-    SOURCE is a folder written by `ruralroute solve` (its plan.json) or a scenario .toml file,
-    which is solved first.
+    SOURCE is a folder written by `ruralroute solve` or one strategy's folder of `ruralroute
+    compare` (its plan.json), or a scenario .toml file, which is first planned with --strategy
+    and its plan.json, GeoJSON and map written into --out.
     """
-    if source.is_dir():
-        book = sheets_from_plan_dir(source, cache_dir=cache_dir)
-    else:
+    geography = None
+    if not source.is_dir():
         sc = load_scenario(source)
-        result = plan_scenario(sc, settings_for(sc, time_limit_s=time_limit, seed=seed),
-                               cache_dir=cache_dir, hook=_step_printer(False))
-        book = sheets_from_result(result)
+        settings = settings_for(sc, time_limit_s=time_limit, seed=seed)
+        result = run_strategy(sc, strategy, settings, cache_dir=cache_dir,
+                              hook=_step_printer(False))
+        write_strategy_reports(result, out_dir, seed=settings.seed, engine=sc.solver.engine,
+                               settings=settings_document(settings))
+        source, geography = out_dir, result.geography
+    book = sheets_from_plan_dir(source, cache_dir=cache_dir, geography=geography)
     paths = write_sheets(book, out_dir, landscape=landscape)
     console.print(f"wrote {', '.join(p.name for p in paths)} ({len(book.sheets)} route sheets) "
                   f"to {out_dir}")
@@ -416,7 +430,7 @@ def sweep(sweep_file: Path, results: Path, scheduler: str | None, workers: int |
                   soft_wrap=True)
     if progress.interrupted:
         console.print("interrupted: every recorded cell is kept; run the same command again "
-                      "to compute the rest")
+                      "to compute the rest", soft_wrap=True)
         sys.exit(130)
     if progress.failed:
         sys.exit(1)
@@ -440,8 +454,9 @@ def results(results: Path, csv_file: Path | None, baseline: str) -> None:
     )
 
     df = ResultsStore(results).table()
+    screen = out if out.is_terminal else Console(width=200)  # files and pipes get whole tables
     counts = status_counts(df)
-    out.print(f"{len(df)} cells recorded: {counts['ok']} ok, {counts['failed']} failed")
+    screen.print(f"{len(df)} cells recorded: {counts['ok']} ok, {counts['failed']} failed")
     by_strategy = strategy_summary(df)
     table = Table(title="Per strategy and cost model (means over cells)", title_justify="left")
     for column in ("cost model", "strategy", "cells", "cost/parcel", "cost", "CO2 kg", "km",
@@ -452,24 +467,25 @@ def results(results: Path, csv_file: Path | None, baseline: str) -> None:
         table.add_row(r.cost_model, r.strategy, str(r.cells), f"{r.cost_per_parcel:.2f}",
                       f"{r.cost:,.0f}", f"{r.co2_kg:,.1f}", f"{r.distance_km:,.1f}",
                       f"{r.vehicles:.1f}", str(int(r.stops_unserved)), f"{r.solve_time_s:.1f}")
-    out.print(table, width=None if out.is_terminal else 200)
+    screen.print(table)
     saving = savings_summary(df, baseline=baseline)
     table = Table(title=f"Saving vs {baseline} by county (mean ± spread over seeds)",
                   title_justify="left")
     for column in ("cost model", "strategy", "county", "villages/km²", "fleet", "demand",
-                   "saving %", "± sd", "seeds"):
+                   "saving %", "± sd", "seeds", "unserved"):
         table.add_column(column, justify="left" if column in ("cost model", "strategy",
                                                               "county", "fleet") else "right")
     for r in saving.itertuples():
         density = "" if r.villages_per_km2 != r.villages_per_km2 else f"{r.villages_per_km2:.3f}"
         spread = "" if r.std_pct != r.std_pct else f"{r.std_pct:.1f}"
         table.add_row(r.cost_model, r.strategy, r.scenario, density, r.fleet,
-                      f"{r.demand_scale:g}", f"{r.mean_pct:.1f}", spread, str(r.seeds))
-    out.print(table, width=None if out.is_terminal else 200)
+                      f"{r.demand_scale:g}", f"{r.mean_pct:.1f}", spread, str(r.seeds),
+                      str(int(r.unserved)))
+    screen.print(table)
     for error in df[df["status"] == "failed"]["error"].head(5):
         console.print(f"failed cell: {error}", markup=False, soft_wrap=True)
     paths = write_plots(df, results)
-    console.print(f"wrote {', '.join(p.name for p in paths)} to {results}")
+    console.print(f"wrote {', '.join(p.name for p in paths)} to {results}", soft_wrap=True)
     if csv_file:
         write_csv(df, csv_file)
         console.print(f"wrote {len(df)} rows to {csv_file}")
@@ -514,8 +530,9 @@ def scenario_new(osm: Path, county: str | None, region: bool, out_dir: Path, see
     if (county is None) == (not region):
         raise click.UsageError("give exactly one of --county NAME_OR_OSM_ID and --region")
     if region:
-        built = build_region_scenario(osm, out_dir, seed=seed, name=out_dir.name or "region",
-                                      title=f"{osm.name} — every village, one hub per county")
+        built = build_region_scenario(
+            osm, out_dir, seed=seed, name=out_dir.resolve().name or "region",
+            title=f"{out_dir.resolve().name} region — every village, one hub per county seat")
     else:
         built = build_county_scenario(osm, county or "", out_dir, seed=seed)
     hubs = ", ".join(h.name for h in built.hubs[:3]) + (", …" if len(built.hubs) > 3 else "")

@@ -18,6 +18,7 @@ the search parameters it starts from (measurement only; see benchmarks/README.md
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -112,11 +113,13 @@ def main() -> None:
     instances = [read_instance(path) for path in args.files]
     results: list[BenchResult] = []
     started = time.perf_counter()
+    load_before = os.getloadavg()[0]
     with _variant(args.variant) as overrides:
         for limit in args.time_limits:
             settings = SolveSettings(time_limit_s=limit, seed=args.seed, **overrides)
-            for engine in args.engines:
-                for instance in instances:
+            # Engines alternate per instance so that they share similar machine conditions.
+            for instance in instances:
+                for engine in args.engines:
                     result = run_instance(instance, engine, settings)
                     if args.variant != "default":
                         result = BenchResult(**{**result.__dict__,
@@ -126,10 +129,14 @@ def main() -> None:
                           f"gap {result.gap_pct} % feasible {result.feasible}", flush=True)
     stem = "results" + (f"-{args.tag}" if args.tag else "")
     write_csv(results, args.out_dir / f"{stem}.csv")
+    # Wall-clock limits: other work on the machine means fewer search iterations; say how busy.
+    load = f"1-min load average {load_before:.1f} at start, {os.getloadavg()[0]:.1f} at end"
     sections = []
     for limit in args.time_limits:
         mine = [r for r in results if r.time_limit_s == limit]
-        sections.append(f"### {limit:g} s per instance\n\n{markdown_table(mine)}\n")
+        order = {engine: i for i, engine in enumerate(dict.fromkeys(r.engine for r in mine))}
+        mine.sort(key=lambda r: order[r.engine])
+        sections.append(f"### {limit:g} s per instance ({load})\n\n{markdown_table(mine)}\n")
     (args.out_dir / f"{stem}.md").write_text("\n".join(sections))
     table = Table(title=f"VRPLIB suite ({time.perf_counter() - started:.0f} s)")
     for column in (*TABLE_HEADER, "limit s"):

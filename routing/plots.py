@@ -16,6 +16,7 @@ import matplotlib
 matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt
+import numpy as np
 import pandas as pd
 
 from routing.results import costs_long, savings_summary
@@ -40,7 +41,7 @@ def _empty(ax: plt.Axes, text: str) -> None:
 
 
 def cost_per_parcel_by_strategy(long: pd.DataFrame, path: Path) -> Path:
-    """Box plot of cost per parcel per strategy, one colour per cost model."""
+    """Box plot of cost per parcel per strategy, one colour per cost model, every cell a dot."""
     fig, ax = plt.subplots(figsize=(7, 4.2))
     if long.empty:
         _empty(ax, "no finished cells")
@@ -58,6 +59,10 @@ def cost_per_parcel_by_strategy(long: pd.DataFrame, path: Path) -> Path:
         for patch in box["boxes"]:
             patch.set_facecolor(colour)
             patch.set_alpha(0.6)
+        for x, values in zip(positions, data, strict=True):
+            spread = np.linspace(-width * 0.25, width * 0.25, len(values)) if len(values) else []
+            ax.scatter(x + np.asarray(spread), values, s=9, color=colour, edgecolor="black",
+                       linewidth=0.3, zorder=3)
         ax.plot([], [], "s", color=colour, alpha=0.6, label=model)
     ax.set_xticks(range(len(strategies)), strategies)
     ax.set_ylabel("cost per parcel (CNY)")

@@ -126,15 +126,6 @@ def display_geometries(geometries: dict[str, LineString]) -> dict[str, LineStrin
             for vid, line in geometries.items()}
 
 
-def route_geometries(result: PlanResult, plan: Plan | None = None) -> dict[str, LineString]:
-    """Road-following geometry of every route of a single-plan result, keyed by vehicle id."""
-    strategy = as_strategy(result)
-    leg = strategy.legs[0]
-    if plan is not None:
-        leg = Leg(leg.label, leg.echelon, leg.problem, plan, leg.check)
-    return leg_geometries(strategy, leg)
-
-
 def write_strategy_reports(result: StrategyResult, out_dir: Path, *, seed: int, engine: str,
                            settings: dict[str, Any] | None = None,
                            cost_models: tuple[CostModel, ...] = (),

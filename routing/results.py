@@ -190,14 +190,20 @@ def savings(df: pd.DataFrame, *, baseline: str = "independent") -> pd.DataFrame:
 
 
 def savings_summary(df: pd.DataFrame, *, baseline: str = "independent") -> pd.DataFrame:
-    """Mean, spread (sample std) and count over seeds of each strategy's saving per county."""
+    """Mean, spread (sample std) and count over seeds of each strategy's saving per county.
+
+    ``unserved`` is the most villages the strategy left unserved in any seed: a saving that
+    serves fewer villages than the baseline is not a like-for-like saving.
+    """
     s = savings(df, baseline=baseline)
     cols = ["scenario", "villages_per_km2", "strategy", "cost_model", "fleet", "demand_scale"]
     if s.empty:
-        return pd.DataFrame(columns=[*cols, "mean_pct", "std_pct", "seeds"])
+        return pd.DataFrame(columns=[*cols, "mean_pct", "std_pct", "seeds", "unserved"])
     s = s.assign(villages_per_km2=s["villages_per_km2"].fillna(math.nan))
-    grouped = s.groupby(cols, dropna=False)["saving_pct"]
-    out = grouped.agg(mean_pct="mean", std_pct="std", seeds="count").reset_index()
+    grouped = s.groupby(cols, dropna=False)
+    out = grouped.agg(mean_pct=("saving_pct", "mean"), std_pct=("saving_pct", "std"),
+                      seeds=("saving_pct", "count"),
+                      unserved=("stops_unserved", "max")).reset_index()
     return out.sort_values(["cost_model", "strategy", "scenario"]).reset_index(drop=True)
 
 

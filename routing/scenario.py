@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from routing.costs import CostModel, load_cost_model, resolve_cost_model
+from routing.costs import CostModel, load_cost_model, resolve_cost_model, shipped_cost_models
 from routing.errors import InputError, ModelError
 from routing.model import Carrier, Depot, Stop, VehicleType
 
@@ -385,8 +385,10 @@ def load_scenario(path: str | Path) -> Scenario:
     cost_model = None
     if "costs" in data:
         c = _Table(file, "costs", top.get("costs", dict))
-        model_path = _existing(file, "costs.model",
-                               resolve_cost_model(c.get("model", str), base=base))
+        model_path = resolve_cost_model(c.get("model", str), base=base)
+        if not model_path.is_file():
+            raise InputError(file, "costs.model", f"cost model not found: {model_path} (shipped "
+                             f"models: {', '.join(shipped_cost_models())})")
         c.done()
         cost_model = load_cost_model(model_path)
         for i, vt in enumerate(vehicle_types):

@@ -102,8 +102,12 @@ def _columns(sheet: RouteSheet, page: _Page, width: float) -> list[_Column]:
     narrow = page.landscape
     carriers = [_Column(f"carrier:{c}", c.upper(), 9.0 if narrow else 10.5)
                 for c in sheet.carriers]
+    # a relay trunk unloads whole station loads: their weight matters to the loader
+    weight = ([_Column("weight_kg", "重 Parcel kg", 13.0 if narrow else 16.0)]
+              if sheet.echelon == "trunk" else [])
     fixed = [
         _Column("parcels", "件 Parcels", 13.0 if narrow else 15.0),
+        *weight,
         _Column("produce_kg", "收 Produce kg", 14.0 if narrow else 19.0),
         _Column("arrival", "到 Arrive", 12.0 if narrow else 14.0),
         _Column("km", "km", 10.0 if narrow else 12.0),
@@ -111,7 +115,8 @@ def _columns(sheet: RouteSheet, page: _Page, width: float) -> list[_Column]:
     ]
     number = _Column("no", "#", 7.0, "C")
     used = number.width + sum(c.width for c in (*carriers, *fixed))
-    village = _Column("name", "村 Village", max(width - used, 30.0), "L")
+    village = _Column("name", "站 Station" if sheet.echelon == "trunk" else "村 Village",
+                      max(width - used, 30.0), "L")
     return [number, village, *carriers, *fixed]
 
 
@@ -155,18 +160,23 @@ def _clip(pdf: FPDF, text: str, width: float) -> str:
 
 def _header(pdf: _SheetPDF, sheet: RouteSheet, page: _Page) -> None:
     width = page.width - 2 * page.margin
+    facts = [f"{label}: {value}" for label, value in sheet_facts(sheet)]
+    first = "   ".join(facts[:3])
+    pdf.set_font(_FONT, size=8)
+    # vehicle, strategy and date share a line unless a long leg name would shrink it
+    head = [first] if pdf.get_string_width(first) <= width - 6 else [
+        f"{facts[0]}   {facts[2]}", facts[1]]
+    lines = [*head, *facts[3:]]
     pdf.set_fill_color(sheet.colour)
-    pdf.rect(page.margin, page.margin, 4, 19.5, style="F")
+    pdf.rect(page.margin, page.margin, 4, 6 + 4.5 * len(lines), style="F")
     pdf.set_xy(page.margin + 6, page.margin)
     pdf.set_font(_FONT, size=_fit(pdf, sheet.title, width - 6, 13))
     pdf.cell(width - 6, 6, _clip(pdf, sheet.title, width - 6), new_x=XPos.LMARGIN,
              new_y=YPos.NEXT)
-    facts = sheet_facts(sheet)
-    lines = ["   ".join(f"{label}: {value}" for label, value in facts[:3]),
-             *(f"{label}: {value}" for label, value in facts[3:])]
     for k, line in enumerate(lines):
         pdf.set_x(page.margin + 6)
-        pdf.set_font(_FONT, size=_fit(pdf, line, width - 6, 10 if k == 2 else 9))
+        totals = k == len(head) + 1
+        pdf.set_font(_FONT, size=_fit(pdf, line, width - 6, 10 if totals else 9))
         pdf.cell(width - 6, 4.5, _clip(pdf, line, width - 6), new_x=XPos.LMARGIN,
                  new_y=YPos.NEXT)
     pdf.ln(2)
@@ -309,6 +319,8 @@ body { font-family: {{ fonts }}; color: #111; margin: 0; background: #e9e9e6; }
 .facts span { margin-right: 4mm; white-space: nowrap; }
 .facts b { font-weight: normal; color: #555; }
 .totals { font-size: 10pt; margin: 1mm 0 0; }
+.note { font-size: 8pt; margin: 1mm 0 0; color: #333; }
+.note b { font-weight: normal; color: #555; }
 .body { display: flex; flex-direction: {{ "row" if landscape else "column" }}; gap: 4mm; }
 .map { flex: 0 0 auto; border: 0; display: block; }
 table { border-collapse: collapse; width: 100%; font-size: 9pt; }
@@ -341,6 +353,8 @@ footer { font-size: 7pt; color: #666; margin-top: 2mm; }
 <span><b>{{ label }}:</b> {{ value }}</span>
 {%- endfor %}</p>
 <p class="totals"><b>{{ s.facts[4][0] }}:</b> {{ s.facts[4][1] }}</p>
+{% for label, value in s.facts[5:] %}<p class="note"><b>{{ label }}:</b> {{ value }}</p>
+{% endfor %}
 </header>
 <div class="body">
 <img class="map" style="width: {{ s.map_w }}mm; height: {{ s.map_h }}mm"

@@ -50,7 +50,7 @@ from pathlib import Path
 from typing import Any
 
 from routing.costs import COST_MODELS_DIR, CostModel, load_cost_model
-from routing.errors import InputError
+from routing.errors import InputError, ModelError
 from routing.results import COST_SEPARATOR, FAILED, OK, ResultsStore
 from routing.scenario import Scenario, load_scenario
 from routing.solve import ENGINES
@@ -107,9 +107,15 @@ class Cell:
     villages: int = 0
     area_km2: float | None = None
     cache_dir: str | None = None
-    extra: Mapping[str, Any] = field(default_factory=dict)
+    fleet_size: int = 0
 
     def __post_init__(self) -> None:
+        if self.strategy not in STRATEGIES:
+            raise ModelError(f"cell {self.key}: strategy: unknown strategy {self.strategy!r}")
+        if not self.demand_scale > 0 or not self.time_limit_s > 0:
+            raise ModelError(f"cell {self.key}: demand_scale and time_limit_s must be > 0")
+        if any(count < 1 for count in self.fleet.values()):
+            raise ModelError(f"cell {self.key}: fleet: vehicle counts must be >= 1")
         object.__setattr__(self, "fleet", dict(sorted(self.fleet.items())))
 
     @property
@@ -125,7 +131,7 @@ class Cell:
             "cell": self.key, "sweep": self.sweep, "scenario": self.scenario,
             "scenario_file": self.scenario_file, "county": self.county,
             "strategy": self.strategy, "fleet": self.fleet_label,
-            "fleet_size": int(self.extra.get("fleet_size", 0)),
+            "fleet_size": int(self.fleet_size),
             "demand_scale": float(self.demand_scale), "seed": int(self.seed),
             "time_limit_s": float(self.time_limit_s), "solution_limit": self.solution_limit,
             "engine": self.engine,
@@ -436,7 +442,7 @@ def expand(spec: SweepSpec, *, scenarios_dir: Path, cache_dir: Path | None = Non
                             cost_models=models, solution_limit=spec.solution_limit,
                             villages=len(scenario.stops), area_km2=area,
                             cache_dir=str(cache_dir.resolve()) if cache_dir else None,
-                            extra={"fleet_size": size}))
+                            fleet_size=size))
     keys = [c.key for c in cells]
     if len(set(keys)) != len(keys):
         raise InputError(spec.path, "scenarios", "two grid cells are identical (the same "
@@ -666,9 +672,14 @@ def execute(cells: Sequence[Cell], store: ResultsStore, client: Any, *,
 
 
 def _running(client: Any, keys: Mapping[str, Cell]) -> int:
-    """How many of ``keys`` a worker is processing now (0 if the scheduler cannot be asked)."""
+    """How many of ``keys`` workers are running now (0 if the scheduler cannot be asked).
+
+    Workers may hold a few more tasks than they have threads (queued to start next), so the
+    count of held tasks is capped at the number of worker threads.
+    """
     try:
         processing = client.processing()
+        threads = sum(client.nthreads().values())
     except Exception:
         return 0
-    return sum(1 for tasks in processing.values() for k in tasks if k in keys)
+    return min(threads, sum(1 for tasks in processing.values() for k in tasks if k in keys))

@@ -1,4 +1,5 @@
-"""Route sheets: stop rows and cumulative km, the offline sheet map, the PDF and HTML, the CLI."""
+"""Route sheets: stop rows and cumulative km, the offline sheet map, the PDF and HTML, the CLI,
+and the sheets of every strategy's plan folder (carrier shares, relay trunk loads)."""
 
 from __future__ import annotations
 
@@ -14,19 +15,27 @@ import pytest
 from click.testing import CliRunner
 from PIL import Image
 from pypdf import PdfReader
+from shapely.geometry import LineString
 
 from cli import main
 from geodata.sheetmap import figure_bytes, nice_scale_km, route_sheet_map
 from routing.errors import ModelError, RuralRouteError
+from routing.model import Route
+from routing.pipeline import Timings, locate
+from routing.scenario import load_scenario
 from routing.sheet_docs import CJK_FONT_ENV, find_cjk_font, sheets_html, write_sheets
 from routing.sheets import (
+    TRUNK_NOTE,
     SheetBook,
     build_sheets,
     cumulative_distances,
+    even_shares,
     sheet_facts,
     sheets_from_plan_dir,
+    station_loads,
     stop_rows,
 )
+from routing.strategies import STRATEGIES, _apportion, carrier_stops
 from tests.geodata._plan_fixtures import (
     BOUNDARY,
     HOSTILE,
@@ -91,7 +100,7 @@ def test_sheet_rows_follow_the_route_with_carriers_time_and_km(book):
     assert first.carriers == ("ems", "zto")
     rows = stop_rows(first)
     assert rows[0] == {"no": "1", "name": "大许", "name_en": "Daxu", "parcels": "12",
-                       "produce_kg": "50", "arrival": "08:05",
+                       "weight_kg": "30", "produce_kg": "50", "arrival": "08:05",
                        "km": f"{legs[0] / 1000:.1f}", "carrier:ems": "7", "carrier:zto": "5"}
     assert rows[1]["name"] == HOSTILE and rows[1]["carrier:ems"] == "–"
     back = rows[-1]
@@ -136,6 +145,15 @@ def test_sheet_map_draws_the_route_in_its_colour(book):
     grey = ((abs(pixels[:, 0] - 181) < 8) & (abs(pixels[:, 1] - 181) < 8)).sum()
     assert red > 500 and grey > 100
     assert figure_bytes(fig, fmt="svg").startswith(b"<?xml")
+
+
+def test_sheet_map_numbers_stops_at_one_place_on_one_marker():
+    """A relay station split over two trunk loads is one circle labelled "1,2"."""
+    line = LineString([(117.0, 34.0), (117.02, 34.01), (117.03, 34.03), (117.0, 34.0)])
+    fig = route_sheet_map(line, [(117.02, 34.01), (117.02, 34.01), (117.03, 34.03)],
+                          (117.0, 34.0), colour="#1f77b4", width_mm=100, height_mm=60)
+    labels = [t.get_text() for t in fig.axes[0].texts]
+    assert "1,2" in labels and "3" in labels and "1" not in labels and "2" not in labels
 
 
 @needs_font
@@ -192,9 +210,14 @@ def solved(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("sheets") / "out"
     result = CliRunner().invoke(main, [
         "solve", str(SMALL / "scenario.toml"), "--out", str(out), "--time-limit", "1",
-        "--seed", "3", "--cache-dir", str(out.parent / "cache"), "--sheets"])
+        "--seed", "3", "--cache-dir", str(_cache(tmp_path_factory)), "--sheets"])
     assert result.exit_code == 0, result.output
     return out
+
+
+def _cache(factory: pytest.TempPathFactory) -> Path:
+    """One matrix cache for the module's solves, so the roads are routed once."""
+    return factory.getbasetemp() / "sheets-matrix-cache"
 
 
 def test_solve_with_sheets_writes_a_page_per_route_naming_every_village(solved):
@@ -213,7 +236,7 @@ def test_solve_with_sheets_writes_a_page_per_route_naming_every_village(solved):
 
 def test_sheets_from_plan_dir_km_add_up_to_the_plan(solved):
     plan = json.loads((solved / "plan.json").read_text(encoding="utf-8"))
-    book = sheets_from_plan_dir(solved, cache_dir=solved.parent / "cache")
+    book = sheets_from_plan_dir(solved, cache_dir=solved.parent.parent / "sheets-matrix-cache")
     assert [s.vehicle for s in book.sheets] == [r["vehicle"] for r in plan["routes"]]
     for sheet, route in zip(book.sheets, plan["routes"], strict=True):
         km = [s.cumulative_m for s in sheet.stops]
@@ -226,7 +249,7 @@ def test_sheets_from_plan_dir_km_add_up_to_the_plan(solved):
 def test_sheets_command_reads_a_plan_folder_in_landscape(solved, tmp_path):
     result = CliRunner().invoke(main, ["sheets", str(solved), "--out", str(tmp_path / "s"),
                                        "--landscape", "--cache-dir",
-                                       str(solved.parent / "cache")])
+                                       str(solved.parent.parent / "sheets-matrix-cache")])
     assert result.exit_code == 0, result.output
     page = PdfReader(tmp_path / "s" / "sheets.pdf").pages[0]
     assert float(page.mediabox[2]) > float(page.mediabox[3])
@@ -244,3 +267,177 @@ def test_sheets_command_reports_a_plan_without_scenario_file(tmp_path):
     result = CliRunner().invoke(main, ["sheets", str(tmp_path), "--out", str(tmp_path / "o")])
     assert result.exit_code == 2
     assert "scenario_file" in result.output
+
+
+def test_even_shares_split_like_the_relay_strategy():
+    assert even_shares(7, 3) == (3, 2, 2)
+    assert even_shares(0, 2) == (0, 0)
+    for total in (0, 1, 59, 150, 1001):
+        for parts in range(1, 10):
+            shares = _apportion(total, {str(k): 1.0 for k in range(parts)})
+            assert even_shares(total, parts) == tuple(shares[str(k)] for k in range(parts))
+    with pytest.raises(ModelError):
+        even_shares(5, 0)
+
+
+def test_station_loads_sum_the_villages_and_split_over_trunk_capacity():
+    sc = load_scenario(SMALL / "scenario.toml")
+    sc = replace(sc, vehicle_types=tuple(replace(vt, capacity_parcels=60) if vt.id == "truck"
+                                         else vt for vt in sc.vehicle_types))
+    west, gaolu = "t-test-west", "t4697677826"
+    villages = [s.id for s in sc.stops]
+    local = [Route(f"trike-{k}", "trike", station, tuple(ids), (36_000,) * len(ids), 36_000,
+                   40_000, 1000, (0, 0))
+             for k, (station, ids) in enumerate([(west, villages[:4]), (west, villages[4:6]),
+                                                 (gaolu, villages[6:7])])]
+    loads = station_loads(sc, local)
+    by_id = {s.id: s for s in sc.stops}
+    west_parcels = sum(by_id[v].parcels for v in villages[:6])
+    count = -(-west_parcels // 60)
+    assert count > 1
+    assert [k for k in loads if k.startswith(west)] == [f"{west}#{k}" for k in
+                                                        range(1, count + 1)]
+    assert [loads[f"{west}#{k}"].parcels for k in range(1, count + 1)] == list(
+        even_shares(west_parcels, count))
+    assert sum(loads[f"{west}#{k}"].produce_kg for k in range(1, count + 1)) == sum(
+        by_id[v].produce_kg for v in villages[:6])
+    gaolu_load = by_id[villages[6]]
+    assert (loads[gaolu].parcels, loads[gaolu].weight_kg, loads[gaolu].produce_kg) == (
+        gaolu_load.parcels, gaolu_load.weight_kg, gaolu_load.produce_kg)
+    assert loads[gaolu].name == "高炉镇" and loads[f"{west}#2"].name_en == f"load 2/{count}"
+
+
+@pytest.fixture(scope="module")
+def compared(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """``ruralroute compare --sheets`` on the 9-village scenario; return the output folder."""
+    if not _has_cjk_font() and not os.environ.get("CI"):
+        pytest.skip("no CJK font installed (apt-get install fonts-wqy-microhei)")
+    out = tmp_path_factory.mktemp("compare") / "out"
+    result = CliRunner().invoke(main, [
+        "compare", str(SMALL / "scenario.toml"), "--out", str(out), "--time-limit", "1",
+        "--seed", "3", "--cache-dir", str(_cache(tmp_path_factory)), "--sheets"])
+    assert result.exit_code == 0, result.output
+    return out
+
+
+def _plan(folder: Path) -> dict:
+    return json.loads((folder / "plan.json").read_text(encoding="utf-8"))
+
+
+def test_compare_sheets_have_a_page_per_route_of_every_strategy_with_its_leg(compared):
+    for strategy in STRATEGIES:
+        plan = _plan(compared / strategy)
+        reader = PdfReader(compared / strategy / "sheets.pdf")
+        assert len(reader.pages) == len(plan["routes"]) > 0, strategy
+        for page, route in zip(reader.pages, plan["routes"], strict=True):
+            text = page.extract_text()
+            assert route["vehicle"] in text and f"{strategy} · {route['leg']}" in text
+        html = (compared / strategy / "sheets.html").read_text(encoding="utf-8")
+        assert html.count('<section class="sheet"') == len(plan["routes"])
+    relay = _plan(compared / "township-relay")
+    assert {r["echelon"] for r in relay["routes"]} == {"trunk", "local"}
+
+
+def test_trunk_sheet_lists_stations_with_the_totals_of_the_villages_they_serve(compared):
+    folder = compared / "township-relay"
+    plan = _plan(folder)
+    assert plan["unserved"] == []
+    sc = load_scenario(SMALL / "scenario.toml")
+    villages = {s.id: s for s in sc.stops}
+    stations = {s.id: s for s in sc.stations}
+    served: dict[str, list] = {}
+    for route in plan["routes"]:
+        if route["echelon"] == "local":
+            served.setdefault(route["depot"], []).extend(villages[v] for v in route["stops"])
+    book = sheets_from_plan_dir(folder, cache_dir=compared.parent.parent / "sheets-matrix-cache")
+    trunk = [s for s in book.sheets if s.echelon == "trunk"]
+    assert trunk and all(s.leg == "trunk" and s.depot.id == sc.relay.hub for s in trunk)
+    totals: dict[str, list[int]] = {}
+    for sheet in trunk:
+        assert dict(sheet_facts(sheet))["Note 说明"] == TRUNK_NOTE
+        for stop in sheet.stops:
+            station = stop.stop_id.split("#")[0]
+            assert stop.name == stations[station].name
+            got = totals.setdefault(station, [0, 0, 0])
+            for k, value in enumerate((stop.parcels, stop.weight_kg, stop.produce_kg)):
+                got[k] += value
+    assert set(totals) == set(served)
+    for station, stops in served.items():
+        assert totals[station] == [sum(s.parcels for s in stops),
+                                   sum(s.weight_kg for s in stops),
+                                   sum(s.produce_kg for s in stops)], station
+    page = PdfReader(folder / "sheets.pdf").pages[0].extract_text()
+    assert "Station" in page and "Parcel kg" in page
+    assert all(stations[s.stop_id.split("#")[0]].name in page for s in trunk[0].stops)
+    assert str(trunk[0].parcels) in page
+    local = [s for s in book.sheets if s.echelon == "local"]
+    assert all(s.depot.id in stations and s.leg == f"local {s.depot.name}" for s in local)
+
+
+def test_sheet_km_follow_each_vehicles_own_roads(compared):
+    """The last stop's km plus the way home is the route's distance, trikes included (they
+    drive on their own travel profile, avoiding motorways)."""
+    sc = load_scenario(SMALL / "scenario.toml")
+    geography = locate(sc, timings=Timings(),
+                       cache_dir=compared.parent.parent / "sheets-matrix-cache")
+    index = {loc: k for k, loc in enumerate(geography.matrices.ids)}
+    for strategy in STRATEGIES:
+        folder = compared / strategy
+        book = sheets_from_plan_dir(folder, geography=geography)
+        for sheet, route in zip(book.sheets, _plan(folder)["routes"], strict=True):
+            type_id = sc.relay.local_vehicle if route["echelon"] == "local" else \
+                route["vehicle_type"]
+            profile = sc.vehicle_type_by_id[type_id].profile
+            matrix = geography.profiles.get(profile, geography.matrices).distance_m
+            back = matrix[index[route["stops"][-1].split("#")[0]], index[route["depot"]]]
+            assert sheet.stops[-1].cumulative_m + back == route["distance_m"], route["vehicle"]
+
+
+def test_independent_carrier_sheet_shows_only_that_carriers_parcels(compared):
+    folder = compared / "independent"
+    sc = load_scenario(SMALL / "scenario.toml")
+    shares = {cid: {s.id: s for s in stops} for cid, stops in carrier_stops(sc).items()}
+    book = sheets_from_plan_dir(folder, cache_dir=compared.parent.parent / "sheets-matrix-cache")
+    reader = PdfReader(folder / "sheets.pdf")
+    carriers = {c.id for c in sc.carriers}
+    assert len(book.sheets) >= len(carriers)
+    for sheet, page in zip(book.sheets, reader.pages, strict=True):
+        cid = sheet.leg.removeprefix("carrier ")
+        assert sheet.leg == f"carrier {cid}" and sheet.carriers == (cid,)
+        for stop in sheet.stops:
+            village = next(s for s in sc.stops if s.id == stop.stop_id)
+            assert stop.parcels == village.parcels_by_carrier[cid] < village.parcels
+            assert stop.produce_kg == shares[cid][stop.stop_id].produce_kg
+        text = page.extract_text()
+        assert cid.upper() in text
+        assert not any(other.upper() in text for other in carriers - {cid}), cid
+        visited = [v for v in sc.stops if v.id in {s.stop_id for s in sheet.stops}]
+        assert stop_rows(sheet)[-1][f"carrier:{cid}"] == str(sum(
+            v.parcels_by_carrier[cid] for v in visited))
+
+
+def test_sheets_command_rejects_a_trunk_load_the_local_routes_do_not_make(compared, tmp_path):
+    plan = _plan(compared / "township-relay")
+    trunk = next(r for r in plan["routes"] if r["echelon"] == "trunk")
+    trunk["stops"][0] = trunk["stops"][0].split("#")[0] + "#7"
+    (tmp_path / "plan.json").write_text(json.dumps(plan), encoding="utf-8")
+    result = CliRunner().invoke(main, [
+        "sheets", str(tmp_path), "--out", str(tmp_path / "o"),
+        "--cache-dir", str(compared.parent.parent / "sheets-matrix-cache")])
+    assert result.exit_code == 2
+    assert "routes[0].stops" in result.output and "#7" in result.output
+
+
+def test_sheets_command_plans_a_scenario_with_the_strategy_given(compared, tmp_path):
+    out = tmp_path / "relay"
+    result = CliRunner().invoke(main, [
+        "sheets", str(SMALL / "scenario.toml"), "--strategy", "township-relay", "--out",
+        str(out), "--time-limit", "1", "--seed", "3",
+        "--cache-dir", str(compared.parent.parent / "sheets-matrix-cache")])
+    assert result.exit_code == 0, result.output
+    plan = _plan(out)
+    assert plan["strategy"] == "township-relay"
+    reader = PdfReader(out / "sheets.pdf")
+    assert len(reader.pages) == len(plan["routes"])
+    assert "township-relay · trunk" in reader.pages[0].extract_text()
+    assert (out / "map.html").is_file()

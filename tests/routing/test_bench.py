@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import itertools
 import shutil
 from pathlib import Path
 
@@ -66,7 +67,7 @@ def test_the_best_known_solution_costs_what_its_file_says():
     total = 0
     for route in routes:
         path = [0, *(int(c) for c in route), 0]
-        total += sum(int(problem.distance_m[a, b]) for a, b in zip(path, path[1:], strict=False))
+        total += sum(int(problem.distance_m[a, b]) for a, b in itertools.pairwise(path))
     assert total == inst.best_known == 784
 
 

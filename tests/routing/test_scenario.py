@@ -141,3 +141,46 @@ def test_invalid_toml(scenario_dir):
     (scenario_dir / "scenario.toml").write_text("name = \n", encoding="utf-8")
     with pytest.raises(InputError, match=r"scenario\.toml: syntax: not valid TOML"):
         load_scenario(scenario_dir / "scenario.toml")
+
+
+def test_carrier_shares_must_sum_to_one(scenario_dir):
+    _edit(scenario_dir / "scenario.toml", "share = 0.3\n", "share = 0.2\n")
+    with pytest.raises(InputError, match=r"scenario\.toml: carriers\.share: carrier shares sum "
+                                         r"to 0\.9; they must sum to 1"):
+        load_scenario(scenario_dir / "scenario.toml")
+
+
+def test_produce_heavier_than_every_vehicle(scenario_dir):
+    _edit(scenario_dir / "villages.csv", "Helou,116.2914528,33.4666302,17,17,0,",
+          "Helou,116.2914528,33.4666302,17,17,1600,")
+    with pytest.raises(InputError, match=r"villages\.csv: stop v4697677803 produce_kg: 1600 "
+                                         r"exceeds the largest vehicle capacity \(1500\)"):
+        load_scenario(scenario_dir / "scenario.toml")
+
+
+def test_carrier_fleet_must_be_at_its_branch(scenario_dir):
+    _edit(scenario_dir / "scenario.toml", 'vehicles = ["ems-van"]', 'vehicles = ["zto-van"]')
+    with pytest.raises(InputError, match=r"carriers\[0\]\.vehicles: vehicle type zto-van is "
+                                         r"stationed at zto-branch, not at the carrier's depot"):
+        load_scenario(scenario_dir / "scenario.toml")
+
+
+def test_unknown_cost_model_lists_the_shipped_ones(scenario_dir):
+    _edit(scenario_dir / "scenario.toml", 'model = "diesel"', 'model = "steam"')
+    with pytest.raises(InputError, match=r"scenario\.toml: costs\.model: cost model not found: "
+                                         r".*steam\.toml \(shipped models: diesel, electric\)"):
+        load_scenario(scenario_dir / "scenario.toml")
+
+
+def test_vehicle_kind_the_cost_model_does_not_price(scenario_dir):
+    _edit(scenario_dir / "scenario.toml", 'kind = "truck"', 'kind = "barge"')
+    with pytest.raises(InputError, match=r"vehicle_types\[1\]\.kind: 'barge' has no rates in "
+                                         r"cost model diesel\.toml"):
+        load_scenario(scenario_dir / "scenario.toml")
+
+
+def test_relay_station_must_exist(scenario_dir):
+    _edit(scenario_dir / "scenario.toml", "local_per_station = 3",
+          'local_per_station = 3\nstations = ["t-nowhere"]')
+    with pytest.raises(InputError, match=r"relay\.stations: unknown id 't-nowhere'"):
+        load_scenario(scenario_dir / "scenario.toml")

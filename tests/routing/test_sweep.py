@@ -54,9 +54,13 @@ def test_a_good_sweep_file_is_read(tmp_path):
     assert spec.fleets == ({},)
 
 
-def test_the_shipped_example_is_valid():
-    spec = load_sweep(EXAMPLE)
-    assert len(spec.counties) == 2 and len(spec.strategies) == 2 and len(spec.seeds) == 1
+@pytest.mark.parametrize(("name", "counties", "strategies", "seeds"), [
+    ("sweep-example.toml", 2, 2, 1), ("sweep-anhui.toml", 10, 3, 3)])
+def test_the_shipped_sweeps_are_valid(name, counties, strategies, seeds):
+    spec = load_sweep(EXAMPLE.parent / name)
+    assert (len(spec.counties), len(spec.strategies), len(spec.seeds)) == \
+        (counties, strategies, seeds)
+    assert [p.stem for p in spec.cost_models] == ["diesel", "electric"]
 
 
 @pytest.mark.parametrize(("edit", "field", "words"), [
