@@ -192,7 +192,7 @@ def solve(scenario: Path, out_dir: Path, time_limit: float | None, seed: int | N
                                        settings=settings_document(settings), tiles=tiles)
     if with_sheets:
         with timings.step("write sheets"):
-            paths += write_sheets(sheets_from_plan_dir(out_dir, cache_dir=cache_dir), out_dir)
+            paths += write_sheets(sheets_from_plan_dir(out_dir, geography=geography), out_dir)
     kpis = result.kpis()
     out.print(_summary_table(f"{sc.title} — {strategy}, plan checked ✓ (seed {settings.seed})",
                              kpis))

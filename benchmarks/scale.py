@@ -126,7 +126,7 @@ def main() -> None:
         print(json.dumps(row))
         return
 
-    console = Console()
+    console = Console(width=160)
     rows = []
     for size in args.sizes:
         console.print(f"[dim]… {size} stops[/dim]")

@@ -327,6 +327,25 @@ def _legend_html(title: str, summaries: Sequence[Mapping[str, Any]], unserved: i
             f"{rows}<div>{footer}</div></div>")
 
 
+def _base_map(bounds: list[list[float]], *, title: str, boundary: BaseGeometry | None,
+              roads: Sequence[LineString] | None, tiles: bool) -> folium.Map:
+    """An offline Leaflet map with the county boundary and main roads, optional web tiles."""
+    centre = [round((bounds[0][k] + bounds[1][k]) / 2, COORD_DECIMALS) for k in (0, 1)]
+    m = folium.Map(location=centre, zoom_start=10, tiles=None, control_scale=True,
+                   prefer_canvas=True)
+    _inline_leaflet(m)
+    m.get_root().title = html_text(title)
+    m.get_root().header.add_child(folium.Element(_CSS), name="rr_css")
+    if tiles:
+        folium.TileLayer(OSM_TILES_URL, attr=ATTRIBUTION, name="OpenStreetMap", overlay=False,
+                         control=True, max_zoom=19).add_to(m)
+    if boundary is not None:
+        _add_boundary(m, boundary)
+    if roads:
+        _add_roads(m, roads)
+    return m
+
+
 def route_map(
     plan: Plan,
     problem: Problem,
@@ -367,19 +386,7 @@ def route_map(
         When a route has no geometry in ``geometries``.
     """
     bounds = _bounds(problem, boundary)
-    centre = [round((bounds[0][k] + bounds[1][k]) / 2, COORD_DECIMALS) for k in (0, 1)]
-    m = folium.Map(location=centre, zoom_start=10, tiles=None, control_scale=True,
-                   prefer_canvas=True)
-    _inline_leaflet(m)
-    m.get_root().title = html_text(title)
-    m.get_root().header.add_child(folium.Element(_CSS), name="rr_css")
-    if tiles:
-        folium.TileLayer(OSM_TILES_URL, attr=ATTRIBUTION, name="OpenStreetMap", overlay=False,
-                         control=True, max_zoom=19).add_to(m)
-    if boundary is not None:
-        _add_boundary(m, boundary)
-    if roads:
-        _add_roads(m, roads)
+    m = _base_map(bounds, title=title, boundary=boundary, roads=roads, tiles=tiles)
     summaries = _add_routes(m, plan, problem, geometries)
     reasons = _unserved_reasons(plan, problem)
     _add_unserved(m, problem, reasons)
@@ -428,19 +435,7 @@ def strategies_map(
         raise ModelError("layers: a map needs at least one plan")
     first = layers[0]
     bounds = _bounds(first.problem, boundary)
-    centre = [round((bounds[0][k] + bounds[1][k]) / 2, COORD_DECIMALS) for k in (0, 1)]
-    m = folium.Map(location=centre, zoom_start=10, tiles=None, control_scale=True,
-                   prefer_canvas=True)
-    _inline_leaflet(m)
-    m.get_root().title = html_text(title)
-    m.get_root().header.add_child(folium.Element(_CSS), name="rr_css")
-    if tiles:
-        folium.TileLayer(OSM_TILES_URL, attr=ATTRIBUTION, name="OpenStreetMap", overlay=False,
-                         control=True, max_zoom=19).add_to(m)
-    if boundary is not None:
-        _add_boundary(m, boundary)
-    if roads:
-        _add_roads(m, roads)
+    m = _base_map(bounds, title=title, boundary=boundary, roads=roads, tiles=tiles)
     rows = []
     for i, layer in enumerate(layers):
         km = sum(r.distance_m for r in layer.plan.routes) / 1000

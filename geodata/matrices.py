@@ -21,7 +21,7 @@ from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import dijkstra
 
 from geodata.roads import RoadNetwork
-from geodata.snapping import Snap
+from geodata.snapping import Snap, gc_paused
 from routing.errors import ModelError, NetworkError
 
 #: Speed (km/h) on the access leg between a location and its road node. That leg is the
@@ -111,7 +111,8 @@ def travel_matrices(
     if not (math.isfinite(access_speed_kmh) and access_speed_kmh > 0):
         raise ModelError(f"access_speed_kmh: {access_speed_kmh!r} is not a positive km/h")
     ids = tuple(snaps)
-    nodes, u, v, (length, time) = _edge_arrays(network.graph, ("length_m", "time_s"))
+    with gc_paused():
+        nodes, u, v, (length, time) = _edge_arrays(network.graph, ("length_m", "time_s"))
     snap_nodes = np.array([snaps[i].node for i in ids], dtype=np.int64)
     where = np.searchsorted(nodes, snap_nodes)
     missing = ~np.isin(snap_nodes, nodes)

@@ -7,7 +7,9 @@ nearest point on an edge, which becomes a virtual node splitting the edge.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+import gc
+from collections.abc import Collection, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 
 import networkx as nx
@@ -96,7 +98,8 @@ def snap_points(
         The graph has no edge to snap to, or a point is farther than ``max_access_m`` from any road.
     """
     graph = network.graph
-    pairs, lines = _edge_segments(graph, frozenset(skip_highways))
+    with gc_paused():
+        pairs, lines = _edge_segments(graph, frozenset(skip_highways))
     if not len(pairs):
         raise NetworkError(f"{network.source}: the road network has no road to snap to")
     ids = list(points)
@@ -106,7 +109,8 @@ def snap_points(
     if bad.any():
         first = ids[int(np.flatnonzero(bad)[0])]
         raise ModelError(f"point {first}: {points[first]!r} is not a (lon, lat) in degrees")
-    new_graph = _copy_graph(graph)
+    with gc_paused():
+        new_graph = _copy_graph(graph)
     if not ids:
         return replace(network, graph=new_graph), {}
 
@@ -141,6 +145,23 @@ def snap_points(
         for k, pid in enumerate(ids)
     }
     return replace(network, graph=new_graph), snaps
+
+
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector while millions of small dicts are made.
+
+    Every few hundred allocations the collector walks the young objects, and often all of
+    them: in a process that holds a 180k-node graph and has imported the solvers, that tripled
+    the time of a tile-sized copy (8.4 s against 2.7 s). Nothing built here forms cycles.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _copy_graph(graph: nx.MultiDiGraph) -> nx.MultiDiGraph:

@@ -23,9 +23,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import math
+from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from itertools import accumulate, pairwise
 from pathlib import Path
 from typing import Any
@@ -42,7 +42,7 @@ from routing.model import DEFAULT_PROFILE, Depot, Route, Stop, VehicleType
 from routing.pipeline import Geography, Timings, locate
 from routing.report import MAP_ROAD_CLASSES
 from routing.scenario import Scenario, load_scenario
-from routing.strategies import carrier_stops
+from routing.strategies import carrier_stops, trunk_loads
 
 #: The strategy a plan without a ``strategy`` key was made with.
 DEFAULT_STRATEGY = "consolidated"
@@ -292,23 +292,15 @@ def build_sheets(
     return tuple(sheets)
 
 
-def even_shares(total: int, parts: int) -> tuple[int, ...]:
-    """``total`` split into ``parts`` whole shares that differ by at most one; the earlier
-    shares take the remainder (``even_shares(7, 3) == (3, 2, 2)``)."""
-    if parts < 1:
-        raise ModelError(f"shares: need at least one part, got {parts}")
-    base, rest = divmod(total, parts)
-    return tuple(base + (k < rest) for k in range(parts))
-
-
 def station_loads(scenario: Scenario, local_routes: Sequence[Route]) -> dict[str, Stop]:
     """The township-relay trunk's stops, rebuilt from a plan's local routes, by trunk stop id.
 
     A station's load is the sum over the villages its local routes (those starting at it)
-    serve: parcels and their kg to unload, produce kg to load. When that is more than the
-    largest trunk vehicle carries, the strategy split it into ``n`` loads ``<station>#1`` …
-    ``<station>#n`` (as many as the tightest capacity needs); each gets an even share
-    (:func:`even_shares`), as :func:`routing.strategies.run_strategy` splits them.
+    serve: parcels and their kg to unload, produce kg to load. Where one trunk vehicle cannot
+    carry it, the strategy split it into equal loads ``<station>#1`` … ``<station>#n``; the
+    strategy's own :func:`routing.strategies.trunk_loads` computes them here too, so the sheet
+    shows each load's share as the trunk was planned with it. Split loads are named
+    ``load k/n`` in the sheet's second name column.
 
     Raises
     ------
@@ -320,9 +312,6 @@ def station_loads(scenario: Scenario, local_routes: Sequence[Route]) -> dict[str
     if relay is None:
         raise ModelError(f"{scenario.path}: relay: the scenario has no [relay] table, so it "
                          f"has no trunk loads")
-    types = scenario.vehicle_type_by_id
-    cap_parcels = max(types[t].capacity_parcels for t in relay.trunk_vehicles)
-    cap_kg = max(types[t].capacity_kg for t in relay.trunk_vehicles)
     villages = {s.id: s for s in scenario.stops}
     served: dict[str, list[Stop]] = {s.id: [] for s in scenario.stations}
     for route in local_routes:
@@ -334,22 +323,17 @@ def station_loads(scenario: Scenario, local_routes: Sequence[Route]) -> dict[str
             raise ModelError(f"route {route.vehicle}.stops: {unknown[0]!r} is no village of "
                              f"{scenario.path}")
         served[route.depot] += [villages[s] for s in route.stops]
-    loads: dict[str, Stop] = {}
-    for station in scenario.stations:
-        here = served[station.id]
-        if not here:
-            continue
-        totals = (sum(s.parcels for s in here), sum(s.weight_kg for s in here),
-                  sum(s.produce_kg for s in here))
-        count = max(math.ceil(totals[0] / cap_parcels), math.ceil(totals[1] / cap_kg),
-                    math.ceil(totals[2] / cap_kg), 1)
-        parcels, weight, produce = (even_shares(t, count) for t in totals)
-        for k in range(count):
-            sid = station.id if count == 1 else f"{station.id}#{k + 1}"
-            loads[sid] = Stop(id=sid, name=station.name or station.id, lon=station.lon,
-                              lat=station.lat, parcels=parcels[k], weight_kg=weight[k],
-                              produce_kg=produce[k],
-                              name_en="" if count == 1 else f"load {k + 1}/{count}")
+    types = scenario.vehicle_type_by_id
+    stops, location_of = trunk_loads(scenario.stations, served,
+                                     [types[t] for t in relay.trunk_vehicles])
+    count = Counter(location_of.values())
+    loads = {}
+    for stop in stops:
+        station = location_of[stop.id]
+        split = count[station] > 1
+        loads[stop.id] = replace(
+            stop, name=stop.name or station,
+            name_en=f"load {stop.id.rpartition('#')[2]}/{count[station]}" if split else "")
     return loads
 
 

@@ -24,6 +24,7 @@ from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 
@@ -37,6 +38,8 @@ from routing.scenario import Scenario
 from routing.solve import make_engine, solve_checked
 
 STRATEGIES: tuple[str, ...] = ("independent", "consolidated", "township-relay")
+
+K = TypeVar("K", str, int)
 
 
 @dataclass(frozen=True, eq=False)
@@ -298,7 +301,7 @@ def carrier_stops(scenario: Scenario) -> dict[str, list[Stop]]:
     return out
 
 
-def _apportion(total: int, weights: Mapping[str, float]) -> dict[str, int]:
+def _apportion(total: int, weights: Mapping[K, float]) -> dict[K, int]:
     """Split a whole number by weights so the parts add up to it (largest remainder)."""
     norm = sum(weights.values()) or 1.0
     exact = {k: total * w / norm for k, w in weights.items()}
@@ -322,6 +325,32 @@ def _independent(runner: _Runner) -> StrategyResult:
                 for c in sc.carriers]
     legs = runner.solve(problems)
     return _result(runner, "independent", legs, (), 0, _village_unserved(legs, prefix=True))
+
+
+def trunk_loads(stations: Sequence[Depot], served_at: Mapping[str, Sequence[Stop]],
+                trunk_types: Sequence[VehicleType]) -> tuple[list[Stop], dict[str, str]]:
+    """The trunk echelon's stops: each station's total parcels, kg and produce for the villages
+    served from it, split into equal loads (``t123#1``, ``t123#2``) where one truck cannot carry
+    it. Returns the stops and the station each stop stands at."""
+    cap_parcels = max(vt.capacity_parcels for vt in trunk_types)
+    cap_kg = max(vt.capacity_kg for vt in trunk_types)
+    stops, location_of = [], {}
+    for station in stations:
+        served = served_at.get(station.id, [])
+        if not served:
+            continue
+        totals = (sum(s.parcels for s in served), sum(s.weight_kg for s in served),
+                  sum(s.produce_kg for s in served))
+        chunks = max(math.ceil(totals[0] / cap_parcels), math.ceil(totals[1] / cap_kg),
+                     math.ceil(totals[2] / cap_kg), 1)
+        parts = [_apportion(x, dict.fromkeys(range(chunks), 1.0)) for x in totals]
+        for k in range(chunks):
+            sid = station.id if chunks == 1 else f"{station.id}#{k + 1}"
+            location_of[sid] = station.id
+            stops.append(Stop(sid, station.name, station.lon, station.lat,
+                              parcels=parts[0][k], weight_kg=parts[1][k],
+                              produce_kg=parts[2][k]))
+    return stops, location_of
 
 
 def _township_relay(runner: _Runner) -> StrategyResult:
@@ -359,24 +388,7 @@ def _township_relay(runner: _Runner) -> StrategyResult:
         for route in leg.plan.routes:
             served_at[station_id] += [leg.problem.stop_by_id[s] for s in route.stops]
     trunk_types = runner.vehicle_types(relay.trunk_vehicles)
-    cap_parcels = max(vt.capacity_parcels for vt in trunk_types)
-    cap_kg = max(vt.capacity_kg for vt in trunk_types)
-    trunk_stops, location_of = [], {}
-    for station in stations:
-        served = served_at.get(station.id, [])
-        if not served:
-            continue
-        totals = (sum(s.parcels for s in served), sum(s.weight_kg for s in served),
-                  sum(s.produce_kg for s in served))
-        chunks = max(math.ceil(totals[0] / cap_parcels), math.ceil(totals[1] / cap_kg),
-                     math.ceil(totals[2] / cap_kg), 1)
-        parts = [_apportion(x, {str(k): 1.0 for k in range(chunks)}) for x in totals]
-        for k in range(chunks):
-            sid = station.id if chunks == 1 else f"{station.id}#{k + 1}"
-            location_of[sid] = station.id
-            trunk_stops.append(Stop(sid, station.name, station.lon, station.lat,
-                                    parcels=parts[0][str(k)], weight_kg=parts[1][str(k)],
-                                    produce_kg=parts[2][str(k)]))
+    trunk_stops, location_of = trunk_loads(stations, served_at, trunk_types)
     hub = {d.id: d for d in sc.depots}[relay.hub]
     legs = list(local_legs)
     unserved = list(_village_unserved(local_legs, prefix=False))
