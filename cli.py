@@ -44,6 +44,9 @@ from routing.sheets import sheets_from_plan_dir
 from routing.solve import ENGINES
 from routing.strategies import STRATEGIES, run_strategy
 
+#: How many unserved villages ``solve`` lists on the terminal; plan.json lists them all.
+UNSERVED_SHOWN = 20
+
 console = Console(stderr=True)
 out = Console()
 
@@ -203,8 +206,11 @@ def solve(scenario: Path, out_dir: Path, time_limit: float | None, seed: int | N
     for note in geography.notes:
         console.print(f"note: {note}")
     names = {s.id: s.name for s in sc.stops}
-    for u in result.unserved:
+    for u in result.unserved[:UNSERVED_SHOWN]:
         console.print(f"unserved {u.stop} ({names.get(u.stop, '')}): {u.reason}")
+    if len(result.unserved) > UNSERVED_SHOWN:
+        console.print(f"… and {len(result.unserved) - UNSERVED_SHOWN} more unserved villages, "
+                      f"each with its reason in {out_dir / 'plan.json'}")
     if verbose:
         steps = {**timings.seconds, "solve": result.solve_time_s}
         console.print("timings: " + ", ".join(f"{k} {v:.2f} s" for k, v in steps.items()))
@@ -472,7 +478,7 @@ def results(results: Path, csv_file: Path | None, baseline: str) -> None:
     table = Table(title=f"Saving vs {baseline} by county (mean ± spread over seeds)",
                   title_justify="left")
     for column in ("cost model", "strategy", "county", "villages/km²", "fleet", "demand",
-                   "saving %", "± sd", "seeds", "unserved"):
+                   "saving %", "± sd", "seeds", "unserved", f"unserved ({baseline})"):
         table.add_column(column, justify="left" if column in ("cost model", "strategy",
                                                               "county", "fleet") else "right")
     for r in saving.itertuples():
@@ -480,7 +486,7 @@ def results(results: Path, csv_file: Path | None, baseline: str) -> None:
         spread = "" if r.std_pct != r.std_pct else f"{r.std_pct:.1f}"
         table.add_row(r.cost_model, r.strategy, r.scenario, density, r.fleet,
                       f"{r.demand_scale:g}", f"{r.mean_pct:.1f}", spread, str(r.seeds),
-                      str(int(r.unserved)))
+                      str(int(r.unserved)), str(int(r.baseline_unserved)))
     screen.print(table)
     for error in df[df["status"] == "failed"]["error"].head(5):
         console.print(f"failed cell: {error}", markup=False, soft_wrap=True)

@@ -76,12 +76,18 @@ def road_csr(graph: nx.MultiDiGraph, weight: str) -> tuple[np.ndarray, csr_matri
     return nodes, _min_csr(nodes.size, u, v, weights[0])
 
 
+#: Distance (m) and duration (s) entered for a pair with no road path, when allowed: larger than
+#: any shift, so no route can use it and the stop is reported as unreachable.
+UNREACHABLE = 10_000_000
+
+
 def travel_matrices(
     network: RoadNetwork,
     snaps: Mapping[str, Snap],
     *,
     access_speed_kmh: float = ACCESS_SPEED_KMH,
     cache_dir: Path | None = None,
+    allow_unreachable: bool = False,
 ) -> TravelMatrices:
     """Compute the distance and duration matrices between snapped locations.
 
@@ -96,6 +102,9 @@ def travel_matrices(
     cache_dir
         When given, results are stored there as ``.npz`` keyed by a sha256 of the graph
         content, the snaps and the access speed, and reused on the next identical call.
+    allow_unreachable
+        Fill pairs with no road path with :data:`UNREACHABLE` instead of raising; for restricted
+        vehicle profiles (a tricycle off trunk roads) that never need to make some trips.
 
     Returns
     -------
@@ -139,7 +148,10 @@ def travel_matrices(
     road_m = _road_costs(_min_csr(size, cu, cv, c_length), sources)
     road_s = _road_costs(_min_csr(size, cu, cv, c_time), sources)
     unreachable = ~(np.isfinite(road_m) & np.isfinite(road_s))
-    if unreachable.any():
+    if unreachable.any() and allow_unreachable:
+        road_m[unreachable] = road_s[unreachable] = UNREACHABLE
+        cache = None
+    elif unreachable.any():
         i, j = np.argwhere(unreachable)[0]
         raise NetworkError(
             f"{network.source}: no road path from {ids[i]} to {ids[j]} "

@@ -7,8 +7,10 @@ and route geometry rely on that (an edge's shape is fully given by its nodes).
 
 from __future__ import annotations
 
+import gc
 import math
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
@@ -112,6 +114,24 @@ def utm_crs(lon: float, lat: float) -> pyproj.CRS:
     return pyproj.CRS.from_epsg((32600 if lat >= 0 else 32700) + zone)
 
 
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector while millions of small dicts are made.
+
+    Every few hundred allocations the collector walks the young objects, and often all of
+    them: in a process that holds a 180k-node graph and has imported the solvers, that tripled
+    the time of a tile-sized copy (8.4 s against 2.7 s). Nothing built here forms cycles.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+
 def read_road_network(
     path: str | Path,
     *,
@@ -146,7 +166,12 @@ def read_road_network(
     ModelError
         A speed is not a positive number.
     """
-    path = Path(path)
+    with gc_paused():
+        return _read_road_network(Path(path), speeds_kmh, boundary)
+
+
+def _read_road_network(path: Path, speeds_kmh: Mapping[str, float] | None,
+                       boundary: BaseGeometry | None) -> RoadNetwork:
     if not path.is_file():
         raise InputError(path, "file", "no such OSM file")
     speeds = dict(DEFAULT_SPEEDS_KMH if speeds_kmh is None else speeds_kmh)

@@ -161,6 +161,14 @@ class CostBreakdown:
     def per_parcel(self) -> float:
         return self.total / self.parcels if self.parcels else 0.0
 
+    def figures(self) -> dict[str, float]:
+        """The breakdown as named, rounded figures (for plan.json and results tables)."""
+        return {"cost": round(self.total, 2), "cost_per_parcel": round(self.per_parcel, 4),
+                "co2_kg": round(self.co2_kg, 2), "cost_fixed": round(self.fixed, 2),
+                "cost_distance": round(self.distance, 2), "cost_time": round(self.time, 2),
+                "cost_stops": round(self.stops, 2), "cost_transfer": round(self.transfer, 2),
+                "cost_carbon": round(self.carbon, 2)}
+
 
 def price(model: CostModel, usage: Iterable[Usage], *, stops: int, parcels: int,
           transferred_parcels: int) -> CostBreakdown:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from geodata.matrices import UNREACHABLE
 from routing.engines.base import DROPPED_BY_ENGINE
 from routing.model import LOAD_DIMENSIONS, Plan, Problem, Unserved
 
@@ -27,6 +28,10 @@ def unserved_reason(problem: Problem, stop_id: str) -> str:
         depot = problem.depot_by_id[vt.depot]
         d = problem.index[vt.depot]
         _, duration_s = problem.matrices_for(vt)
+        if max(duration_s[d, s], duration_s[s, d]) >= UNREACHABLE:
+            reasons.append(f"no road path between {vt.depot} and the stop for {vt.id} "
+                           f"(travel profile {vt.profile})")
+            continue
         start = max(vt.shift_start_s, depot.open_s)
         arrive = max(start + int(duration_s[d, s]), stop.open_s)
         back = arrive + int(problem.service_s[s]) + int(duration_s[s, d])
@@ -43,7 +48,7 @@ def unserved_reason(problem: Problem, stop_id: str) -> str:
             reasons = []
             break
     if reasons:
-        return "time: " + "; ".join(reasons)
+        return "; ".join(reasons)
     demand = problem.delivery_matrix().sum(axis=0)
     capacity = [sum(v.type.capacity[i] for v in problem.vehicles)
                 for i in range(len(LOAD_DIMENSIONS))]

@@ -122,7 +122,8 @@ def locate(scenario: Scenario, *, timings: Timings, cache_dir: Path | None = Non
             if vt.profile != DEFAULT_PROFILE and vt.profile not in profiles:
                 restricted = profile_network(network, max_speed_kmh=vt.max_speed_kmh,
                                              avoid_roads=vt.avoid_roads)
-                profiles[vt.profile] = travel_matrices(restricted, snaps, cache_dir=cache_dir)
+                profiles[vt.profile] = travel_matrices(restricted, snaps, cache_dir=cache_dir,
+                                                       allow_unreachable=True)
     notes = []
     fragments = sum(1 for sid in stop_ids if snaps[sid].outside_component)
     if fragments:
@@ -163,9 +164,8 @@ def plan_scenario(scenario: Scenario, settings: SolveSettings, *, engine: str | 
     types = [scenario.vehicle_type_by_id[v] for v in fleet.vehicles]
     if scenario.cost_model is not None:
         types = list(priced(types, scenario.cost_model))
-    depot = next(d for d in scenario.depots if d.id == fleet.depot)
-    problem = make_problem(scenario, geography, depots=[depot], stops=scenario.stops,
-                           vehicle_types=types)
+    problem = make_problem(scenario, geography, depots=scenario.depots_of(fleet.vehicles),
+                           stops=scenario.stops, vehicle_types=types)
     with timings.step("solve"):
         plan, check = solve_checked(problem, make_engine(engine or scenario.solver.engine),
                                     settings)

@@ -89,21 +89,13 @@ def plan_document(result: StrategyResult, *, seed: int, engine: str,
                  for leg in result.legs],
         "feeders": [vars(f) for f in result.feeders],
         "kpis": result.kpis(),
-        "costs": {m.name: _cost_entry(result, m) for m in models},
+        "costs": {m.name: {**result.costs(m).figures(), "currency": m.currency}
+                  for m in models},
         "check": {"ok": all(leg.check.ok for leg in result.legs),
                   "violations": [v for leg in result.legs for v in leg.check.violations]},
         "notes": list(result.geography.notes),
         "solve_time_s": round(result.solve_time_s, 3),
     }
-
-
-def _cost_entry(result: StrategyResult, model: CostModel) -> dict[str, float]:
-    c = result.costs(model)
-    return {"total": round(c.total, 2), "per_parcel": round(c.per_parcel, 4),
-            "fixed": round(c.fixed, 2), "distance": round(c.distance, 2),
-            "time": round(c.time, 2), "transfer": round(c.transfer, 2),
-            "carbon": round(c.carbon, 2), "co2_kg": round(c.co2_kg, 1),
-            "currency": model.currency}
 
 
 def leg_geometries(result: StrategyResult, leg: Leg) -> dict[str, LineString]:

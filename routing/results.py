@@ -181,8 +181,8 @@ def savings(df: pd.DataFrame, *, baseline: str = "independent") -> pd.DataFrame:
     """
     long = costs_long(df)
     keys = ["scenario", "fleet", "demand_scale", "seed", "cost_model"]
-    base = long[long["strategy"] == baseline][[*keys, "cost"]].rename(
-        columns={"cost": "baseline_cost"})
+    base = long[long["strategy"] == baseline][[*keys, "cost", "stops_unserved"]].rename(
+        columns={"cost": "baseline_cost", "stops_unserved": "baseline_unserved"})
     others = long[long["strategy"] != baseline]
     merged = others.merge(base, on=keys, how="inner")
     merged["saving_pct"] = 100.0 * (1.0 - merged["cost"] / merged["baseline_cost"])
@@ -192,18 +192,20 @@ def savings(df: pd.DataFrame, *, baseline: str = "independent") -> pd.DataFrame:
 def savings_summary(df: pd.DataFrame, *, baseline: str = "independent") -> pd.DataFrame:
     """Mean, spread (sample std) and count over seeds of each strategy's saving per county.
 
-    ``unserved`` is the most villages the strategy left unserved in any seed: a saving that
-    serves fewer villages than the baseline is not a like-for-like saving.
+    ``unserved`` and ``baseline_unserved`` are the most villages the strategy and the baseline
+    left unserved in any seed: where they differ, the saving is not like for like.
     """
     s = savings(df, baseline=baseline)
     cols = ["scenario", "villages_per_km2", "strategy", "cost_model", "fleet", "demand_scale"]
     if s.empty:
-        return pd.DataFrame(columns=[*cols, "mean_pct", "std_pct", "seeds", "unserved"])
+        return pd.DataFrame(columns=[*cols, "mean_pct", "std_pct", "seeds", "unserved",
+                                     "baseline_unserved"])
     s = s.assign(villages_per_km2=s["villages_per_km2"].fillna(math.nan))
     grouped = s.groupby(cols, dropna=False)
     out = grouped.agg(mean_pct=("saving_pct", "mean"), std_pct=("saving_pct", "std"),
                       seeds=("saving_pct", "count"),
-                      unserved=("stops_unserved", "max")).reset_index()
+                      unserved=("stops_unserved", "max"),
+                      baseline_unserved=("baseline_unserved", "max")).reset_index()
     return out.sort_values(["cost_model", "strategy", "scenario"]).reset_index(drop=True)
 
 

@@ -103,16 +103,20 @@ class Scenario:
         return {vt.id: vt for vt in self.vehicle_types}
 
     def shared_fleet(self) -> FleetSpec:
-        """The consolidated fleet: as configured, else every vehicle type at the first depot
-        that no carrier or relay echelon claims."""
+        """The consolidated fleet: as configured, else every vehicle type (at any depot) that no
+        carrier or relay echelon claims, with the first depot as the hub carriers feed."""
         if self.consolidated is not None:
             return self.consolidated
         claimed = {v for c in self.carriers for v in c.vehicles}
         if self.relay is not None:
             claimed |= {*self.relay.trunk_vehicles, self.relay.local_vehicle}
-        depot = self.depots[0].id
-        return FleetSpec(depot, tuple(vt.id for vt in self.vehicle_types
-                                      if vt.depot == depot and vt.id not in claimed))
+        return FleetSpec(self.depots[0].id, tuple(vt.id for vt in self.vehicle_types
+                                                  if vt.id not in claimed))
+
+    def depots_of(self, vehicle_ids: tuple[str, ...]) -> tuple[Depot, ...]:
+        """The depots these vehicle types start from, in the scenario's depot order."""
+        used = {self.vehicle_type_by_id[v].depot for v in vehicle_ids}
+        return tuple(d for d in self.depots if d.id in used)
 
     def service_time_s(self, stop: Stop) -> int:
         """Seconds spent serving ``stop``: the fixed part plus one share per parcel."""

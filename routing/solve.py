@@ -7,12 +7,10 @@ from routing.diagnose import explain_unserved
 from routing.engines.auto import AutoEngine
 from routing.engines.base import Engine, SolveSettings
 from routing.engines.ortools_engine import OrToolsEngine
-from routing.engines.portfolio import OrToolsParallelEngine
 from routing.engines.pyvrp_engine import PyVrpEngine
 from routing.model import Plan, Problem
 
-ENGINES: dict[str, type] = {"ortools": OrToolsEngine, "pyvrp": PyVrpEngine, "auto": AutoEngine,
-                            "ortools-parallel": OrToolsParallelEngine}
+ENGINES: dict[str, type] = {"ortools": OrToolsEngine, "pyvrp": PyVrpEngine, "auto": AutoEngine}
 
 
 def make_engine(name: str) -> Engine:

@@ -272,10 +272,9 @@ def _consolidated(runner: _Runner) -> StrategyResult:
     sc = runner.scenario
     fleet = sc.shared_fleet()
     if not fleet.vehicles:
-        raise ValueError(f"{sc.path}: consolidated.vehicles: no shared vehicle type at depot "
-                         f"{fleet.depot}; add a [consolidated] table naming the shared fleet")
-    depot = {d.id: d for d in sc.depots}[fleet.depot]
-    problem = runner.problem("shared fleet", [depot], sc.stops,
+        raise ValueError(f"{sc.path}: consolidated.vehicles: no shared vehicle type; add a "
+                         f"[consolidated] table naming the shared fleet")
+    problem = runner.problem("shared fleet", sc.depots_of(fleet.vehicles), sc.stops,
                              runner.vehicle_types(fleet.vehicles))
     legs = runner.solve([("shared fleet", "delivery", problem)])
     feeders = runner.feeders(fleet.depot)

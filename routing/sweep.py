@@ -49,7 +49,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from routing.costs import COST_MODELS_DIR, CostModel, load_cost_model
+from routing.costs import COST_MODELS_DIR, load_cost_model
 from routing.errors import InputError, ModelError
 from routing.results import COST_SEPARATOR, FAILED, OK, ResultsStore
 from routing.scenario import Scenario, load_scenario
@@ -477,16 +477,6 @@ def variant(scenario: Scenario, *, fleet: Mapping[str, int], demand_scale: float
     return scenario
 
 
-def cost_figures(result: StrategyResult, model: CostModel) -> dict[str, float]:
-    """The cost figures of ``result`` under ``model``: total, per parcel, CO2 and the parts."""
-    b = result.costs(model)
-    return {"cost": round(b.total, 2), "cost_per_parcel": round(b.per_parcel, 4),
-            "co2_kg": round(b.co2_kg, 2), "cost_fixed": round(b.fixed, 2),
-            "cost_distance": round(b.distance, 2), "cost_time": round(b.time, 2),
-            "cost_stops": round(b.stops, 2), "cost_transfer": round(b.transfer, 2),
-            "cost_carbon": round(b.carbon, 2)}
-
-
 def plan_document(cell: Cell, result: StrategyResult,
                   costs: Mapping[str, Mapping[str, float]]) -> dict[str, Any]:
     """The cell's plan file: its inputs, every leg's routes by stop id, KPIs and costs."""
@@ -530,7 +520,7 @@ def run_cell(cell: Cell) -> CellOutcome:
         result = run_strategy(scenario, cell.strategy, settings, engine=cell.engine,
                               cache_dir=Path(cell.cache_dir) if cell.cache_dir else None)
         models = [load_cost_model(p) for p in cell.cost_models]
-        costs = {m.name: cost_figures(result, m) for m in models}
+        costs = {m.name: result.costs(m).figures() for m in models}
     except (ValueError, KeyError, RuntimeError) as exc:
         row.update(status=FAILED, error=one_line(exc),
                    wall_time_s=round(time.perf_counter() - started, 2),

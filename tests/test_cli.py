@@ -52,7 +52,7 @@ def test_plan_json_serves_every_village_once(solved):
     assert plan["kpis"]["vehicles"] == len(plan["routes"]) + 5
     assert plan["kpis"]["distance_m"] == (sum(r["distance_m"] for r in plan["routes"])
                                           + sum(f["distance_m"] for f in plan["feeders"]))
-    assert plan["costs"]["diesel"]["total"] > 0
+    assert plan["costs"]["diesel"]["cost"] > 0
     assert plan["kpis"]["parcels"] == 225
     for route in plan["routes"]:
         assert route["load"]["parcels"] <= 150

@@ -94,6 +94,9 @@ ORTOOLS_CONFIGS: tuple[tuple[str, str], ...] = (
 class OrToolsParallelEngine:
     """OR-Tools on both cores: the configured search plus a differently started one.
 
+    Measured, not registered: on this 2-core machine it was no better than the plain engine
+    (benchmarks/README.md); ``benchmarks/cvrplib_suite.py --engines ortools-parallel`` reruns it.
+
     The first job uses the settings as given (so it is the plain ``ortools`` run); the others
     use the next configurations of :data:`ORTOOLS_CONFIGS` that differ from it.
     """

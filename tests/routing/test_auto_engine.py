@@ -21,8 +21,8 @@ class StopWithBreak(Stop):
     break_s: int = 0
 
 
-def test_auto_ortools_pyvrp_and_the_parallel_runner_are_registered():
-    assert {"ortools", "pyvrp", "auto", "ortools-parallel"} <= set(ENGINES)
+def test_auto_ortools_and_pyvrp_are_registered():
+    assert {"ortools", "pyvrp", "auto"} <= set(ENGINES)
 
 
 def test_auto_runs_pyvrp_with_two_seeds_when_pyvrp_models_the_problem(three_stops):
@@ -38,7 +38,7 @@ def test_auto_falls_back_to_ortools_for_what_pyvrp_cannot_model():
     problem = line_problem({"a": 1000, "b": 2000}, stops=stops)
     assert choose_jobs(problem, FAST) == []
     plan, report = solve_checked(problem, AutoEngine(), FAST)
-    assert report.ok and plan.engine == "auto(ortools-parallel(ortools))"
+    assert report.ok and plan.engine == "auto(ortools)"
     assert plan.distance_m == 4000
 
 

@@ -100,6 +100,7 @@ def test_savings_against_independent(store):
     assert row["mean_pct"].item() == pytest.approx(sum(expected) / 2)
     assert row["std_pct"].item() == pytest.approx(abs(expected[0] - expected[1]) / math.sqrt(2))
     assert row["seeds"].item() == 2
+    assert row["unserved"].item() == 0 and row["baseline_unserved"].item() == 0
     b = summary[(summary["scenario"] == "b") & (summary["cost_model"] == "electric")]
     assert b["mean_pct"].item() == pytest.approx(100 * (1 - 176 / 220) / 2
                                                  + 100 * (1 - 186 / 230) / 2)

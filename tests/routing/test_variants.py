@@ -1,0 +1,40 @@
+"""Scenario variants for sweeps keep the scenario valid and change only what they say."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from routing.scenario import load_scenario
+from routing.variants import scale_demand, with_fleet
+
+SMALL = Path(__file__).parents[1] / "data" / "small_county" / "scenario.toml"
+
+
+def test_doubling_demand_doubles_parcels_and_keeps_carrier_splits_whole():
+    sc = load_scenario(SMALL)
+    doubled = scale_demand(sc, 2.0)
+    assert [s.parcels for s in doubled.stops] == [2 * s.parcels for s in sc.stops]
+    assert [s.produce_kg for s in doubled.stops] == [2 * s.produce_kg for s in sc.stops]
+    assert all(sum(s.parcels_by_carrier.values()) == s.parcels for s in doubled.stops)
+
+
+def test_a_third_of_the_demand_still_adds_up_per_carrier():
+    scaled = scale_demand(load_scenario(SMALL), 1 / 3)
+    assert all(s.parcels >= 1 for s in scaled.stops)
+    assert all(sum(s.parcels_by_carrier.values()) == s.parcels for s in scaled.stops)
+
+
+def test_fleet_counts_are_replaced_by_vehicle_type_id():
+    sc = with_fleet(load_scenario(SMALL), {"van": 7, "trike": 2})
+    assert sc.vehicle_type_by_id["van"].count == 7
+    assert sc.vehicle_type_by_id["trike"].count == 2
+    assert sc.vehicle_type_by_id["truck"].count == 1
+
+
+def test_unknown_vehicle_type_and_bad_scale_are_named():
+    with pytest.raises(ValueError, match="fleets: unknown vehicle type 'bus'"):
+        with_fleet(load_scenario(SMALL), {"bus": 3})
+    with pytest.raises(ValueError, match="demand_scale: must be a number > 0"):
+        scale_demand(load_scenario(SMALL), 0)
