@@ -16,6 +16,10 @@ HORIZON_S = 2 * 86_400
 CENTS = 100
 
 
+def _let_other_threads_run() -> None:
+    """Nothing to do: being called from the search is what releases the GIL for a moment."""
+
+
 class OrToolsEngine:
     """Solve with OR-Tools' routing library: a first-solution heuristic, then a metaheuristic.
 
@@ -64,6 +68,9 @@ class OrToolsEngine:
         params.time_limit.FromMilliseconds(int(settings.time_limit_s * 1000))
         if settings.solution_limit is not None:
             params.solution_limit = settings.solution_limit
+        # The search holds Python's GIL; a callback per solution found hands it back briefly, so
+        # other threads (the CLI's progress display) keep running during a long solve.
+        model.AddAtSolutionCallback(_let_other_threads_run)
         solution = model.SolveWithParameters(params)
         if solution is None:
             return Plan(problem=problem.name, engine=self.name, seed=settings.seed, routes=(),
