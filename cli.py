@@ -57,7 +57,7 @@ class _Group(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
-        except (RuralRouteError, ValueError) as exc:
+        except RuralRouteError as exc:
             message = " ".join(str(exc).split())
             click.echo(f"error: {message}", err=True)
             sys.exit(2)

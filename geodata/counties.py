@@ -19,7 +19,7 @@ from shapely import wkb
 from shapely.geometry.base import BaseGeometry
 
 from geodata.places import Place, read_places
-from routing.errors import InputError
+from routing.errors import InputError, ModelError
 
 #: OSM ``admin_level`` of Chinese county-level divisions.
 COUNTY_ADMIN_LEVEL = "6"
@@ -55,10 +55,10 @@ class County:
 
     def __post_init__(self) -> None:
         if self.osm_id <= 0 or not self.name:
-            raise ValueError(f"county: needs a positive relation id and a name, got "
+            raise ModelError(f"county: needs a positive relation id and a name, got "
                              f"{self.osm_id!r}, {self.name!r}")
         if self.polygon.geom_type not in ("Polygon", "MultiPolygon") or self.polygon.is_empty:
-            raise ValueError(f"county {self.name}: boundary is not a (Multi)Polygon")
+            raise ModelError(f"county {self.name}: boundary is not a (Multi)Polygon")
 
     @property
     def label(self) -> str:

@@ -47,6 +47,9 @@ DEFAULT_SPEEDS_KMH: dict[str, float] = {
     "road": 25.0,
 }
 
+#: OSM ``highway`` values a scenario may name (speeds, roads a vehicle avoids).
+HIGHWAY_CLASSES: tuple[str, ...] = (*DEFAULT_SPEEDS_KMH, "track")
+
 #: How far outside the ``boundary`` a way may lie and still be kept: roads that
 #: leave the county and come back must stay, or trips along the border break.
 BOUNDARY_BUFFER_M = 2_000.0

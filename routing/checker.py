@@ -127,11 +127,14 @@ def _check_route(problem: Problem, route: Route, vehicle_type: VehicleType,
     if route.end_s < end:
         violations.append(f"{name}: claims to return at {route.end_s} s but cannot before {end} s")
     end = max(end, route.end_s)
-    if end > depot.close_s:
-        violations.append(f"{name}: returns at {end} s, after depot {depot.id} closes")
     if end - route.start_s > max_duration_s:
         violations.append(f"{name}: takes {end - route.start_s} s, over the {max_duration_s} s "
                           f"shift")
+    if end > depot.close_s:
+        violations.append(f"{name}: returns at {end} s, after depot {depot.id} closes")
+    if end > vehicle_type.shift_end_s:
+        violations.append(f"{name}: returns at {end} s, after its shift ends at "
+                          f"{vehicle_type.shift_end_s} s")
 
     delivery = np.array([problem.stop_by_id[s].delivery for s in route.stops], dtype=np.int64)
     pickup = np.array([problem.stop_by_id[s].pickup for s in route.stops], dtype=np.int64)

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from routing.costs import CostModel
 from routing.engines.base import SolveSettings
+from routing.errors import InputError
 from routing.pipeline import StepHook, Timings, locate
 from routing.scenario import Scenario
 from routing.strategies import STRATEGIES, StrategyResult, run_strategy
@@ -91,8 +92,15 @@ def compare_strategies(
     """
     models = tuple(cost_models) or ((scenario.cost_model,) if scenario.cost_model else ())
     if not models:
-        raise ValueError(f"{scenario.path}: costs: comparing strategies needs a cost model; add "
-                         f"[costs] model = \"...toml\" or pass --cost-model")
+        raise InputError(scenario.path, "costs", "comparing strategies needs a cost model; add "
+                         "[costs] model = \"diesel\" or pass --cost-model")
+    kinds = sorted({vt.kind for vt in scenario.vehicle_types})
+    for model in models:
+        missing = [k for k in kinds if k not in model.rates]
+        if missing:
+            raise InputError(model.source or model.name, f"rates.{missing[0]}",
+                             f"the scenario has {missing[0]} vehicles but this cost model does "
+                             f"not price them; add a [rates.{missing[0]}] table")
     geography = locate(scenario, timings=Timings(hook=hook), cache_dir=cache_dir)
     results = {s: run_strategy(scenario, s, settings, engine=engine, geography=geography,
                                hook=hook) for s in strategies}

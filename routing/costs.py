@@ -95,6 +95,8 @@ def load_cost_model(path: str | Path) -> CostModel:
     unknown = sorted(set(data) - known)
     if unknown:
         raise InputError(path, unknown[0], f"unknown field (known: {', '.join(sorted(known))})")
+    if not isinstance(data.get("rates", {}), dict):
+        raise InputError(path, "rates", "must be tables such as [rates.van]")
     rates = {}
     for kind, table in (data.get("rates") or {}).items():
         fields = {"fixed_per_day", "per_km", "per_hour", "co2_g_per_km"}

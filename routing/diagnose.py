@@ -32,18 +32,20 @@ def unserved_reason(problem: Problem, stop_id: str) -> str:
             reasons.append(f"no road path between {vt.depot} and the stop for {vt.id} "
                            f"(travel profile {vt.profile})")
             continue
-        start = max(vt.shift_start_s, depot.open_s)
-        arrive = max(start + int(duration_s[d, s]), stop.open_s)
+        # Leave as late as still reaches the stop when it opens: waiting is not driving.
+        earliest = max(vt.shift_start_s, depot.open_s)
+        leave = max(earliest, stop.open_s - int(duration_s[d, s]))
+        arrive = max(leave + int(duration_s[d, s]), stop.open_s)
         back = arrive + int(problem.service_s[s]) + int(duration_s[s, d])
         if arrive > stop.close_s:
             reasons.append(f"{vt.id} from {vt.depot} arrives {_clock(arrive)} at the earliest, "
                            f"after the window closes at {_clock(stop.close_s)}")
-        elif back - start > vt.max_duration_s:
-            reasons.append(f"the round trip from {vt.depot} takes {(back - start) / 3600:.1f} h, "
+        elif back - leave > vt.max_duration_s:
+            reasons.append(f"the round trip from {vt.depot} takes {(back - leave) / 3600:.1f} h, "
                            f"over the {vt.max_duration_s / 3600:.1f} h shift of {vt.id}")
-        elif back > depot.close_s:
-            reasons.append(f"{vt.id} cannot be back at {vt.depot} before it closes at "
-                           f"{_clock(depot.close_s)}")
+        elif back > min(depot.close_s, vt.shift_end_s):
+            reasons.append(f"{vt.id} cannot be back at {vt.depot} before its shift ends or the "
+                           f"depot closes at {_clock(min(depot.close_s, vt.shift_end_s))}")
         else:
             reasons = []
             break

@@ -153,6 +153,16 @@ class VehicleType:
         """Capacity per :data:`LOAD_DIMENSIONS`."""
         return (self.capacity_parcels, self.capacity_kg)
 
+    def fits(self, stop: Stop) -> bool:
+        """Whether one vehicle of this type can carry ``stop``'s delivery and its pickup."""
+        return all(d <= c and p <= c for d, p, c in
+                   zip(stop.delivery, stop.pickup, self.capacity, strict=True))
+
+    @property
+    def shift_end_s(self) -> int:
+        """Latest return to the depot: the shift's start plus its length."""
+        return self.shift_start_s + self.max_duration_s
+
     @property
     def profile(self) -> str:
         """Name of the travel profile (road access and top speed) this type's matrices follow."""
@@ -271,16 +281,14 @@ class Problem:
             _require(t.profile == DEFAULT_PROFILE or t.profile in profiles,
                      f"vehicle_type {t.id}.profile", f"no matrices for profile {t.profile!r}")
         object.__setattr__(self, "profiles", profiles)
-        capacity = np.array([t.capacity for t in self.vehicle_types]).max(axis=0)
+        stationed = {t.depot for t in self.vehicle_types}
+        for depot in self.depots:
+            _require(depot.id in stationed, f"depot {depot.id}",
+                     "has no vehicles; leave it out of the problem or station a vehicle type there")
         for stop in self.stops:
-            if stop.id in self.excluded:
-                continue
-            for dim, value, cap in zip(LOAD_DIMENSIONS, stop.delivery, capacity, strict=True):
-                _require(value <= cap, f"stop {stop.id}.{dim}",
-                         f"delivery of {value} exceeds the largest vehicle capacity {cap}")
-            for dim, value, cap in zip(LOAD_DIMENSIONS, stop.pickup, capacity, strict=True):
-                _require(value <= cap, f"stop {stop.id}.{dim}",
-                         f"pickup of {value} exceeds the largest vehicle capacity {cap}")
+            _require(stop.id in self.excluded or any(t.fits(stop) for t in self.vehicle_types),
+                     f"stop {stop.id}", "no vehicle type can carry its delivery and pickup; "
+                     "exclude it with a reason")
 
     @cached_property
     def vehicles(self) -> tuple[Vehicle, ...]:

@@ -19,6 +19,7 @@ from geodata.snapping import Snap, snap_points
 from routing.checker import CheckReport
 from routing.costs import priced
 from routing.engines.base import SolveSettings
+from routing.errors import InputError
 from routing.model import DEFAULT_PROFILE, Depot, Plan, Problem, Stop, VehicleType
 from routing.problem import build_problem
 from routing.scenario import Scenario
@@ -113,7 +114,7 @@ def locate(scenario: Scenario, *, timings: Timings, cache_dir: Path | None = Non
         for sid, snap in snaps.items() if sid in stop_ids and snap.access_m > limit}
     for depot in (*scenario.depots, *extra):
         if snaps[depot.id].access_m > limit:
-            raise ValueError(f"{scenario.path}: depots {depot.id}: no drivable road within "
+            raise InputError(scenario.path, f"depots {depot.id}", f"no drivable road within "
                              f"{limit / 1000:g} km; move the depot onto the road network")
     with timings.step("matrices"):
         matrices = travel_matrices(network, snaps, cache_dir=cache_dir)

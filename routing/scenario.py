@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from geodata.roads import HIGHWAY_CLASSES
 from routing.costs import CostModel, load_cost_model, resolve_cost_model, shipped_cost_models
 from routing.errors import InputError, ModelError
 from routing.model import Carrier, Depot, Stop, VehicleType
@@ -25,6 +26,8 @@ FIRST_SOLUTION_STRATEGIES = (
 )
 METAHEURISTICS = ("GUIDED_LOCAL_SEARCH", "SIMULATED_ANNEALING", "TABU_SEARCH", "GREEDY_DESCENT")
 OBJECTIVES = ("distance", "duration", "cost")
+TOP_LEVEL_FIELDS = frozenset({"name", "title", "network", "stops", "depots", "vehicle_types",
+                              "carriers", "consolidated", "relay", "costs", "service", "solver"})
 
 
 @dataclass(frozen=True)
@@ -154,15 +157,7 @@ class _Table:
 
     def clock(self, key: str, default: str) -> int:
         """A time of day as ``"HH:MM"`` -> seconds since midnight (``"24:00"`` allowed)."""
-        text = self.get(key, str, default)
-        try:
-            hours, minutes = (int(part) for part in text.split(":"))
-        except ValueError:
-            raise InputError(self.file, self._name(key),
-                             f"must be a time like \"08:30\", got {text!r}") from None
-        if not (0 <= hours <= 48 and 0 <= minutes < 60):
-            raise InputError(self.file, self._name(key), f"is not a time of day: {text!r}")
-        return hours * 3600 + minutes * 60
+        return _parse_clock(self.file, self._name(key), self.get(key, str, default), 0)
 
     def done(self) -> None:
         unknown = sorted(set(self.data) - self.used)
@@ -203,17 +198,16 @@ def _read_depot(file: Path, where: str, data: Any) -> Depot:
 def _read_vehicle_type(file: Path, where: str, data: Any, default_depot: str) -> VehicleType:
     t = _Table(file, where, data)
     hours = t.get("max_shift_h", float, 9.0)
+    if not 0 < hours <= 24:
+        raise InputError(file, f"{where}.max_shift_h", f"must be within (0, 24] hours, got {hours}")
     vt = _build(
         file, where, VehicleType,
         id=t.get("id", str), name=t.get("name", str, ""), depot=t.get("depot", str, default_depot),
         count=t.get("count", int), capacity_parcels=t.get("capacity_parcels", int),
         capacity_kg=t.get("capacity_kg", int), shift_start_s=t.clock("shift_start", "08:00"),
-        max_duration_s=round(hours * 3600),
-        fixed_cost=t.get("fixed_cost", float, 0.0), cost_per_km=t.get("cost_per_km", float, 0.0),
-        cost_per_hour=t.get("cost_per_hour", float, 0.0),
-        co2_g_per_km=t.get("co2_g_per_km", float, 0.0), kind=t.get("kind", str, "van"),
+        max_duration_s=round(hours * 3600), kind=t.get("kind", str, "van"),
         max_speed_kmh=t.get("max_speed_kmh", float, None),
-        avoid_roads=tuple(_strings(t, "avoid_roads")),
+        avoid_roads=tuple(_road_classes(t, "avoid_roads")),
     )
     t.done()
     return vt
@@ -226,6 +220,18 @@ def _strings(t: _Table, key: str) -> list[str]:
     return values
 
 
+def _road_classes(t: _Table, key: str) -> list[str]:
+    values = _strings(t, key)
+    unknown = [v for v in values if v not in HIGHWAY_CLASSES]
+    if unknown:
+        raise InputError(t.file, t._name(key), f"unknown OSM highway class {unknown[0]!r} "
+                         f"(known: {', '.join(HIGHWAY_CLASSES)})")
+    return values
+
+
+#: Characters ruralroute uses inside derived ids (``t123#2`` for a split load, ``v1@leg``).
+RESERVED_ID_CHARACTERS = ("#", "@")
+
 STOP_COLUMNS = ("id", "name", "name_en", "lon", "lat", "parcels", "weight_kg", "produce_kg",
                 "open", "close")
 _REQUIRED_STOP_COLUMNS = ("id", "lon", "lat", "parcels", "weight_kg")
@@ -233,12 +239,15 @@ CARRIER_PREFIX = "parcels_"
 
 
 def _parse_clock(file: Path, field_name: str, text: str, default: int) -> int:
+    """``"HH:MM"`` -> seconds since midnight (up to ``"48:00"``: the next day's hours)."""
     if not text:
         return default
     try:
         hours, minutes = (int(part) for part in text.split(":"))
     except ValueError:
         raise InputError(file, field_name, f"must be a time like \"08:30\", got {text!r}") from None
+    if not (0 <= hours <= 48 and 0 <= minutes < 60):
+        raise InputError(file, field_name, f"is not a time of day: {text!r}")
     return hours * 3600 + minutes * 60
 
 
@@ -249,17 +258,16 @@ def _parse_number(file: Path, field_name: str, text: str, *, whole: bool) -> flo
         value = float(text)
     except ValueError:
         raise InputError(file, field_name, f"is not a number: {text!r}") from None
-    if not math.isfinite(value) or (whole and value != int(value)):
+    if not math.isfinite(value):
+        raise InputError(file, field_name, f"is not a finite number: {text!r}")
+    if whole and value != int(value):
         raise InputError(file, field_name, f"must be a whole number, got {text!r}")
     return value
 
 
-def read_stops_csv(path: Path) -> tuple[Stop, ...]:
-    """Read village service points from a CSV file (UTF-8, header row).
-
-    Columns: ``id, lon, lat, parcels, weight_kg`` are required; ``name, name_en, produce_kg,
-    open, close`` are optional; any ``parcels_<carrier>`` columns split the parcels by carrier.
-    """
+def _read_csv(path: Path) -> tuple[tuple[str, ...], list[dict[str, str]]]:
+    """The header and rows of a UTF-8 CSV file; a row with more values than the header is an
+    error, not silently cut."""
     try:
         with path.open(encoding="utf-8-sig", newline="") as fh:
             reader = csv.DictReader(fh)
@@ -269,6 +277,20 @@ def read_stops_csv(path: Path) -> tuple[Stop, ...]:
         raise InputError(path, "file", "file not found") from None
     except UnicodeDecodeError:
         raise InputError(path, "file", "is not UTF-8 text; save the CSV as UTF-8") from None
+    for line, row in enumerate(rows, start=2):
+        if None in row:
+            raise InputError(path, f"line {line}", f"has more values than the header's "
+                             f"{len(header)} columns")
+    return header, rows
+
+
+def read_stops_csv(path: Path) -> tuple[Stop, ...]:
+    """Read village service points from a CSV file (UTF-8, header row).
+
+    Columns: ``id, lon, lat, parcels, weight_kg`` are required; ``name, name_en, produce_kg,
+    open, close`` are optional; any ``parcels_<carrier>`` columns split the parcels by carrier.
+    """
+    header, rows = _read_csv(path)
     missing = [c for c in _REQUIRED_STOP_COLUMNS if c not in header]
     if missing:
         raise InputError(path, missing[0], "column is missing from the header row")
@@ -303,6 +325,10 @@ def read_stops_csv(path: Path) -> tuple[Stop, ...]:
     dupes = sorted({i for i in ids if ids.count(i) > 1})
     if dupes:
         raise InputError(path, "id", f"stop ids must be unique, repeated: {', '.join(dupes)}")
+    reserved = [s.id for s in stops if set(s.id) & set(RESERVED_ID_CHARACTERS)]
+    if reserved:
+        raise InputError(path, "id", f"stop id {reserved[0]!r} uses a reserved character "
+                         f"({' '.join(RESERVED_ID_CHARACTERS)}); rename it")
     if not stops:
         raise InputError(path, "rows", "no stops; add at least one village")
     return tuple(stops)
@@ -321,6 +347,10 @@ def load_scenario(path: str | Path) -> Scenario:
     except tomllib.TOMLDecodeError as exc:
         raise InputError(file, "syntax", f"not valid TOML ({exc})") from None
     base = file.parent
+    unknown = sorted(set(data) - TOP_LEVEL_FIELDS)
+    if unknown:
+        raise InputError(file, unknown[0], f"unknown field (known: "
+                         f"{', '.join(sorted(TOP_LEVEL_FIELDS))})")
     top = _Table(file, "", data)
     name = top.get("name", str)
     title = top.get("title", str, name)
@@ -340,6 +370,12 @@ def load_scenario(path: str | Path) -> Scenario:
         max_access_m=net.get("max_access_m", float, 5_000.0),
     )
     net.done()
+    unknown_roads = sorted(set(speeds) - set(HIGHWAY_CLASSES))
+    if unknown_roads:
+        raise InputError(file, f"network.speeds_kmh.{unknown_roads[0]}",
+                         f"unknown OSM highway class (known: {', '.join(HIGHWAY_CLASSES)})")
+    if network.max_access_m <= 0:
+        raise InputError(file, "network.max_access_m", "must be > 0 metres")
 
     depots_data = top.get("depots", list)
     if not depots_data:
@@ -358,6 +394,15 @@ def load_scenario(path: str | Path) -> Scenario:
         raise InputError(file, "vehicle_types", "at least one [[vehicle_types]] entry is needed")
     vehicle_types = tuple(_read_vehicle_type(file, f"vehicle_types[{i}]", v, depots[0].id)
                           for i, v in enumerate(types_data))
+    _check_unique(file, "vehicle_types.id", [vt.id for vt in vehicle_types])
+    _check_unique(file, "depots.id", [d.id for d in depots])
+    places = {d.id: "depots" for d in depots}
+    for kind, items in (("stations", stations), ("stops", stops)):
+        for item in items:
+            if item.id in places:
+                raise InputError(file, f"{kind}.id", f"id {item.id!r} is used by both "
+                                 f"{places[item.id]} and {kind}; ids must be unique")
+            places[item.id] = kind
     depot_ids = {d.id for d in depots}
     for i, vt in enumerate(vehicle_types):
         if vt.depot not in depot_ids:
@@ -383,6 +428,10 @@ def load_scenario(path: str | Path) -> Scenario:
         c.done()
         _check_refs(file, "consolidated.depot", [consolidated.depot], depot_ids)
         _check_refs(file, "consolidated.vehicles", consolidated.vehicles, known_types)
+        if all(known_types[v].depot != consolidated.depot for v in consolidated.vehicles):
+            raise InputError(file, "consolidated.depot", f"no vehicle of the shared fleet is "
+                             f"stationed at {consolidated.depot}, the hub carriers bring "
+                             f"parcels to")
     relay = None
     if "relay" in data:
         relay = _read_relay(file, top.get("relay", dict), depot_ids, known_types, stations)
@@ -408,6 +457,12 @@ def load_scenario(path: str | Path) -> Scenario:
                     stops=stops, vehicle_types=vehicle_types, stations=stations,
                     service=service, solver=solver, carriers=carriers,
                     consolidated=consolidated, relay=relay, cost_model=cost_model)
+
+
+def _check_unique(file: Path, where: str, ids: list[str]) -> None:
+    repeated = sorted({i for i in ids if ids.count(i) > 1})
+    if repeated:
+        raise InputError(file, where, f"ids must be unique, repeated: {', '.join(repeated)}")
 
 
 def _check_refs(file: Path, where: str, values: Any, known: Any) -> None:
@@ -471,6 +526,12 @@ def _read_relay(file: Path, data: Any, depot_ids: set[str], known_types: dict[st
     t.done()
     _check_refs(file, "relay.hub", [relay.hub], depot_ids)
     _check_refs(file, "relay.trunk_vehicles", relay.trunk_vehicles, known_types)
+    away = [v for v in relay.trunk_vehicles if known_types[v].depot != relay.hub]
+    if away:
+        raise InputError(file, "relay.trunk_vehicles", f"trunk vehicle type {away[0]} is "
+                         f"stationed at {known_types[away[0]].depot}, not at the hub {relay.hub}")
+    if relay.transfer_s < 0:
+        raise InputError(file, "relay.transfer_s", "must be >= 0 seconds")
     _check_refs(file, "relay.local_vehicle", [relay.local_vehicle], known_types)
     if not stations:
         raise InputError(file, "relay", "needs township stations: set stops.stations to a CSV")
@@ -483,8 +544,7 @@ def _read_relay(file: Path, data: Any, depot_ids: set[str], known_types: dict[st
 def _read_stations(file: Path, path: Path) -> tuple[Depot, ...]:
     """Township stations: a CSV with ``id, name, lon, lat`` (optional ``name_en``)."""
     _existing(file, "stops.stations", path)
-    with path.open(encoding="utf-8-sig", newline="") as fh:
-        rows = list(csv.DictReader(fh))
+    _, rows = _read_csv(path)
     stations = []
     for line, row in enumerate(rows, start=2):
         stations.append(_build(
@@ -508,6 +568,11 @@ def _check_fits(file: Path, stops_path: Path, stops: tuple[Stop, ...],
                 raise InputError(stops_path, f"stop {stop.id} {col}",
                                  f"{value} exceeds the largest vehicle capacity ({cap}); "
                                  f"split the stop or add a bigger vehicle type in {file.name}")
+        if not any(v.fits(stop) for v in vehicle_types):
+            raise InputError(stops_path, f"stop {stop.id}",
+                             f"no single vehicle type carries both its {stop.parcels} parcels "
+                             f"and {max(stop.weight_kg, stop.produce_kg)} kg; split the stop "
+                             f"or add a vehicle type in {file.name}")
 
 
 def _read_solver(file: Path, data: Any) -> SolverSpec:
@@ -530,4 +595,11 @@ def _read_solver(file: Path, data: Any) -> SolverSpec:
             raise InputError(file, f"solver.{key}", f"{value!r} is not one of {', '.join(allowed)}")
     if spec.time_limit_s <= 0:
         raise InputError(file, "solver.time_limit_s", "must be > 0 seconds")
+    if spec.solution_limit is not None and spec.solution_limit < 1:
+        raise InputError(file, "solver.solution_limit", "must be >= 1 (or left out)")
+    from routing.solve import ENGINES
+
+    if spec.engine not in ENGINES:
+        raise InputError(file, "solver.engine", f"{spec.engine!r} is not one of "
+                         f"{', '.join(sorted(ENGINES))}")
     return spec

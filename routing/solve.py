@@ -8,6 +8,7 @@ from routing.engines.auto import AutoEngine
 from routing.engines.base import Engine, SolveSettings
 from routing.engines.ortools_engine import OrToolsEngine
 from routing.engines.pyvrp_engine import PyVrpEngine
+from routing.errors import ModelError
 from routing.model import Plan, Problem
 
 ENGINES: dict[str, type] = {"ortools": OrToolsEngine, "pyvrp": PyVrpEngine, "auto": AutoEngine}
@@ -16,7 +17,7 @@ ENGINES: dict[str, type] = {"ortools": OrToolsEngine, "pyvrp": PyVrpEngine, "aut
 def make_engine(name: str) -> Engine:
     """The engine registered under ``name``."""
     if name not in ENGINES:
-        raise ValueError(f"engine: unknown engine {name!r}; choose one of {', '.join(ENGINES)}")
+        raise ModelError(f"engine: unknown engine {name!r}; choose one of {', '.join(ENGINES)}")
     return ENGINES[name]()
 
 

@@ -31,6 +31,7 @@ import numpy as np
 from routing.checker import CheckReport
 from routing.costs import CostBreakdown, CostModel, Usage, price, priced
 from routing.engines.base import Engine, SolveSettings
+from routing.errors import InputError, ModelError
 from routing.model import Depot, Plan, Problem, Stop, Unserved, VehicleType
 from routing.pipeline import Geography, StepHook, Timings, locate
 from routing.problem import build_problem
@@ -40,6 +41,11 @@ from routing.solve import make_engine, solve_checked
 STRATEGIES: tuple[str, ...] = ("independent", "consolidated", "township-relay")
 
 K = TypeVar("K", str, int)
+
+
+def has_load(stop: Stop) -> bool:
+    """Whether a village has anything to drop or collect today (else no vehicle need call)."""
+    return bool(stop.parcels or stop.weight_kg or stop.produce_kg)
 
 
 @dataclass(frozen=True, eq=False)
@@ -56,7 +62,8 @@ class Leg:
 
 @dataclass(frozen=True)
 class Feeder:
-    """A carrier's trips from its branch to the transfer hub, priced as direct round trips."""
+    """A carrier's trips from its branch to the transfer hub with all its parcels, in its first
+    listed vehicle type, priced as direct round trips."""
 
     carrier: str
     kind: str
@@ -78,6 +85,12 @@ class StrategyResult:
     transferred_parcels: int
     unserved: tuple[Unserved, ...]
     solve_time_s: float
+    undelivered: frozenset[str] = frozenset()
+
+    @property
+    def idle(self) -> tuple[str, ...]:
+        """Villages with nothing to deliver or collect today: no strategy visits them."""
+        return tuple(s.id for s in self.scenario.stops if not has_load(s))
 
     def usage(self) -> list[Usage]:
         """One entry per vehicle-day: every route of every leg, and every feeder trip set."""
@@ -86,22 +99,22 @@ class StrategyResult:
                   for leg in self.legs for r in leg.plan.routes]
         return routes + [Usage(f.kind, f.distance_m, f.duration_s) for f in self.feeders]
 
+    def _visits(self) -> list[Stop]:
+        """Every village visit that hands over a load (final echelon; a relay village whose
+        trunk load never reached its station receives nothing)."""
+        return [leg.problem.stop_by_id[sid] for leg in self.legs if leg.echelon != "trunk"
+                for route in leg.plan.routes for sid in route.stops
+                if sid not in self.undelivered]
+
     def delivered(self) -> tuple[int, int, int]:
-        """Parcels, parcel kg and produce kg handed over at villages (final echelon only)."""
-        parcels = weight = produce = 0
-        for leg in self.legs:
-            if leg.echelon == "trunk":
-                continue
-            for route in leg.plan.routes:
-                for sid in route.stops:
-                    stop = leg.problem.stop_by_id[sid]
-                    parcels, weight = parcels + stop.parcels, weight + stop.weight_kg
-                    produce += stop.produce_kg
-        return parcels, weight, produce
+        """Parcels, parcel kg and produce kg handed over at villages."""
+        visits = self._visits()
+        return (sum(s.parcels for s in visits), sum(s.weight_kg for s in visits),
+                sum(s.produce_kg for s in visits))
 
     def village_visits(self) -> int:
-        return sum(len(r.stops) for leg in self.legs if leg.echelon != "trunk"
-                   for r in leg.plan.routes)
+        """Stops made at villages: one per village when pooled, one per carrier when not."""
+        return len(self._visits())
 
     def kpis(self) -> dict[str, int | float]:
         """Totals across legs and feeders: vehicles, km, hours, served villages, parcels."""
@@ -110,18 +123,18 @@ class StrategyResult:
         distance = sum(u.distance_m for u in usage)
         duration = sum(u.duration_s for u in usage)
         parcels, weight, produce = self.delivered()
-        villages = len(self.scenario.stops)
         unserved = len({u.stop for u in self.unserved})
         return {
-            "vehicles": routes + sum(f.trips > 0 for f in self.feeders),
+            "vehicles": routes + len(self.feeders),
             "routes": routes,
             "distance_m": distance,
             "duration_s": duration,
             "distance_km": round(distance / 1000, 1),
             "driver_hours": round(duration / 3600, 2),
             "feeder_km": round(sum(f.distance_m for f in self.feeders) / 1000, 1),
-            "stops_served": villages - unserved,
+            "stops_served": len(self.scenario.stops) - len(self.idle) - unserved,
             "stops_unserved": unserved,
+            "stops_without_demand": len(self.idle),
             "village_visits": self.village_visits(),
             "parcels": parcels,
             "parcels_kg": weight,
@@ -154,7 +167,7 @@ def run_strategy(
     proportion to their stops (at least one second each).
     """
     if strategy not in STRATEGIES:
-        raise ValueError(f"strategy: unknown strategy {strategy!r}; choose one of "
+        raise ModelError(f"strategy: unknown strategy {strategy!r}; choose one of "
                          f"{', '.join(STRATEGIES)}")
     timings = Timings(hook=hook)
     if geography is None:
@@ -207,14 +220,13 @@ class _Runner:
         skip = {s.id: geo.too_far[location_of.get(s.id, s.id)] for s in stops
                 if location_of.get(s.id, s.id) in geo.too_far}
         skip.update(excluded or {})
-        capacity = np.array([vt.capacity for vt in vehicle_types]).max(axis=0)
         for s in stops:
-            too_big = (np.array(s.delivery) > capacity).any() or \
-                (np.array(s.pickup) > capacity).any()
-            if too_big:
+            if not any(vt.fits(s) for vt in vehicle_types):
+                sizes = ", ".join(f"{vt.id} {vt.capacity_parcels} parcels / {vt.capacity_kg} kg"
+                                  for vt in vehicle_types)
                 skip.setdefault(s.id, f"needs {s.parcels} parcels / {s.weight_kg} kg out and "
-                                      f"{s.produce_kg} kg back, more than the largest vehicle of "
-                                      f"{label} carries ({capacity[0]} parcels, {capacity[1]} kg)")
+                                      f"{s.produce_kg} kg back, more than any vehicle of "
+                                      f"{label} carries ({sizes})")
         return build_problem(
             name=f"{self.scenario.name}:{label}", depots=depots, stops=stops,
             vehicle_types=vehicle_types, ids=labels, distance_m=pick(geo.matrices.distance_m),
@@ -242,9 +254,14 @@ class _Runner:
         for carrier in self.scenario.carriers:
             if carrier.depot == hub:
                 continue
-            parcels = sum(s.parcels_by_carrier.get(carrier.id, 0) for s in self.scenario.stops)
+            mine = carrier_stops(self.scenario)[carrier.id]
+            parcels = sum(s.parcels for s in mine)
+            weight = sum(s.weight_kg for s in mine)
             vt = self.scenario.vehicle_type_by_id[carrier.vehicles[0]]
-            trips = math.ceil(parcels / vt.capacity_parcels)
+            trips = max(math.ceil(parcels / vt.capacity_parcels),
+                        math.ceil(weight / vt.capacity_kg))
+            if trips == 0:
+                continue
             a, b = index[carrier.depot], index[hub]
             dist = int(geo.matrices.distance_m[a, b] + geo.matrices.distance_m[b, a])
             dur = int(geo.matrices.duration_s[a, b] + geo.matrices.duration_s[b, a])
@@ -272,9 +289,10 @@ def _consolidated(runner: _Runner) -> StrategyResult:
     sc = runner.scenario
     fleet = sc.shared_fleet()
     if not fleet.vehicles:
-        raise ValueError(f"{sc.path}: consolidated.vehicles: no shared vehicle type; add a "
-                         f"[consolidated] table naming the shared fleet")
-    problem = runner.problem("shared fleet", sc.depots_of(fleet.vehicles), sc.stops,
+        raise InputError(sc.path, "consolidated.vehicles",
+                         "no shared vehicle type; add a [consolidated] table naming the fleet")
+    problem = runner.problem("shared fleet", sc.depots_of(fleet.vehicles),
+                             [s for s in sc.stops if has_load(s)],
                              runner.vehicle_types(fleet.vehicles))
     legs = runner.solve([("shared fleet", "delivery", problem)])
     feeders = runner.feeders(fleet.depot)
@@ -283,17 +301,19 @@ def _consolidated(runner: _Runner) -> StrategyResult:
 
 
 def carrier_stops(scenario: Scenario) -> dict[str, list[Stop]]:
-    """Each carrier's share of every village: its parcels, their kg pro rata, and its market
-    share of the produce (largest-remainder rounding, so the village total is kept)."""
+    """Each carrier's part of every village: its parcels, their kg and the produce pro rata to
+    its parcels there (by market share where the village receives no parcels), rounded by
+    largest remainder so the village totals are kept. A carrier with nothing to drop or collect
+    at a village does not go there."""
     shares = {c.id: c.share for c in scenario.carriers}
     out: dict[str, list[Stop]] = {c.id: [] for c in scenario.carriers}
     for stop in scenario.stops:
-        produce = _apportion(stop.produce_kg, shares)
-        weight = _apportion(stop.weight_kg, {c: stop.parcels_by_carrier[c] / stop.parcels
-                                             if stop.parcels else shares[c] for c in shares})
+        weights = ({c: stop.parcels_by_carrier[c] for c in shares} if stop.parcels else shares)
+        produce = _apportion(stop.produce_kg, weights)
+        weight = _apportion(stop.weight_kg, weights)
         for cid in shares:
             parcels = stop.parcels_by_carrier[cid]
-            if parcels == 0 and produce[cid] == 0:
+            if not (parcels or weight[cid] or produce[cid]):
                 continue
             out[cid].append(replace(stop, parcels=parcels, weight_kg=weight[cid],
                                     produce_kg=produce[cid], parcels_by_carrier={cid: parcels}))
@@ -314,8 +334,8 @@ def _apportion(total: int, weights: Mapping[K, float]) -> dict[K, int]:
 def _independent(runner: _Runner) -> StrategyResult:
     sc = runner.scenario
     if not sc.carriers:
-        raise ValueError(f"{sc.path}: carriers: the independent strategy needs [[carriers]] "
-                         f"with their shares, depots and fleets")
+        raise InputError(sc.path, "carriers", "the independent strategy needs [[carriers]] "
+                         "with their shares, depots and fleets")
     depots = {d.id: d for d in sc.depots}
     per_carrier = carrier_stops(sc)
     problems = [(f"carrier {c.id}", "delivery",
@@ -356,8 +376,8 @@ def _township_relay(runner: _Runner) -> StrategyResult:
     sc = runner.scenario
     relay = sc.relay
     if relay is None:
-        raise ValueError(f"{sc.path}: relay: the township-relay strategy needs a [relay] table "
-                         f"(hub, trunk_vehicles, local_vehicle, local_per_station)")
+        raise InputError(sc.path, "relay", "the township-relay strategy needs a [relay] table "
+                         "(hub, trunk_vehicles, local_vehicle, local_per_station)")
     geo = runner.geography
     stations = [s for s in sc.stations if not relay.stations or s.id in relay.stations]
     local_type = runner.vehicle_types([relay.local_vehicle])[0]
@@ -365,7 +385,7 @@ def _township_relay(runner: _Runner) -> StrategyResult:
     index = {loc: i for i, loc in enumerate(geo.matrices.ids)}
     station_rows = np.array([index[s.id] for s in stations])
     villages: dict[str, list[Stop]] = defaultdict(list)
-    for stop in sc.stops:
+    for stop in filter(has_load, sc.stops):
         row = index[stop.id]
         trip = local_dur[station_rows, row] + local_dur[row, station_rows]
         villages[stations[int(np.argmin(trip))].id].append(stop)
@@ -391,6 +411,7 @@ def _township_relay(runner: _Runner) -> StrategyResult:
     hub = {d.id: d for d in sc.depots}[relay.hub]
     legs = list(local_legs)
     unserved = list(_village_unserved(local_legs, prefix=False))
+    cut_off: dict[str, str] = {}
     if trunk_stops:
         trunk = runner.problem("trunk", [hub], trunk_stops, trunk_types, location_of=location_of,
                                per_stop_s=relay.transfer_s, per_parcel_s=0)
@@ -398,9 +419,12 @@ def _township_relay(runner: _Runner) -> StrategyResult:
         legs.insert(0, trunk_leg)
         for u in trunk_leg.plan.unserved:
             station_id = location_of[u.stop]
-            unserved += [Unserved(s.id, f"trunk to station {station_id} not served: {u.reason}")
-                         for s in served_at[station_id]]
+            for s in served_at[station_id]:
+                cut_off.setdefault(s.id, f"the trunk load for station {station_id} was not "
+                                         f"delivered: {u.reason}")
+    unserved += [Unserved(sid, reason) for sid, reason in sorted(cut_off.items())]
     feeders = runner.feeders(relay.hub)
-    delivered = sum(s.parcels for v in served_at.values() for s in v)
+    delivered = sum(s.parcels for v in served_at.values() for s in v if s.id not in cut_off)
     transfers = sum(f.parcels for f in feeders) + delivered
-    return _result(runner, "township-relay", legs, feeders, transfers, tuple(unserved))
+    result = _result(runner, "township-relay", legs, feeders, transfers, tuple(unserved))
+    return replace(result, undelivered=frozenset(cut_off))

@@ -6,6 +6,7 @@ import math
 from collections.abc import Mapping
 from dataclasses import replace
 
+from routing.errors import ModelError
 from routing.scenario import Scenario
 
 
@@ -16,7 +17,7 @@ def scale_demand(scenario: Scenario, factor: float) -> Scenario:
     its carrier split is rescaled so it still adds up to the village's parcels.
     """
     if not (math.isfinite(factor) and factor > 0):
-        raise ValueError(f"demand_scale: must be a number > 0, got {factor!r}")
+        raise ModelError(f"demand_scale: must be a number > 0, got {factor!r}")
     stops = []
     for stop in scenario.stops:
         parcels = max(round(stop.parcels * factor), 1 if stop.parcels else 0)
@@ -38,9 +39,9 @@ def with_fleet(scenario: Scenario, counts: Mapping[str, int]) -> Scenario:
     known = scenario.vehicle_type_by_id
     for vid, count in counts.items():
         if vid not in known:
-            raise ValueError(f"fleets: unknown vehicle type {vid!r}; the scenario has "
+            raise ModelError(f"fleets: unknown vehicle type {vid!r}; the scenario has "
                              f"{', '.join(sorted(known))}")
         if not isinstance(count, int) or count < 1:
-            raise ValueError(f"fleets.{vid}: must be a whole number >= 1, got {count!r}")
+            raise ModelError(f"fleets.{vid}: must be a whole number >= 1, got {count!r}")
     types = tuple(replace(vt, count=counts.get(vt.id, vt.count)) for vt in scenario.vehicle_types)
     return replace(scenario, vehicle_types=types)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
+from routing.errors import ModelError
 from routing.model import Plan, Problem
 
 #: Reason an engine gives for a stop it left out; :mod:`routing.diagnose` finds the cause.
@@ -25,7 +26,7 @@ class SolveSettings:
 
     def __post_init__(self) -> None:
         if self.time_limit_s <= 0:
-            raise ValueError(f"time_limit_s: must be > 0, got {self.time_limit_s}")
+            raise ModelError(f"time_limit_s: must be > 0, got {self.time_limit_s}")
 
 
 class Engine(Protocol):

@@ -146,8 +146,9 @@ class OrToolsEngine:
         for v, vehicle in enumerate(problem.vehicles):
             depot = problem.depot_by_id[vehicle.depot]
             earliest = max(vehicle.type.shift_start_s, depot.open_s)
-            time_dim.CumulVar(model.Start(v)).SetRange(earliest, depot.close_s)
-            time_dim.CumulVar(model.End(v)).SetRange(earliest, depot.close_s)
+            latest = min(vehicle.type.shift_end_s, depot.close_s)
+            time_dim.CumulVar(model.Start(v)).SetRange(earliest, latest)
+            time_dim.CumulVar(model.End(v)).SetRange(earliest, latest)
             time_dim.SetSpanUpperBoundForVehicle(vehicle.type.max_duration_s, v)
         # Finalizers run in order: back as early as possible, then leave as late as that allows
         # (no idle wait at the depot), then serve each stop as early as possible.

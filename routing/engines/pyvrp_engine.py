@@ -22,6 +22,7 @@ import pyvrp
 from pyvrp.stop import MaxIterations, MaxRuntime, MultipleCriteria, StoppingCriterion
 
 from routing.engines.base import DROPPED_BY_ENGINE, SolveSettings
+from routing.errors import ModelError
 from routing.model import (
     DEFAULT_PROFILE,
     LOAD_DIMENSIONS,
@@ -101,7 +102,7 @@ class PyVrpEngine:
         started = time.perf_counter()
         unsupported = pyvrp_unsupported(problem)
         if unsupported:
-            raise ValueError(f"engine: pyvrp cannot model {', '.join(unsupported)}; use "
+            raise ModelError(f"engine: pyvrp cannot model {', '.join(unsupported)}; use "
                              f"--engine ortools (or auto)")
         clients = [s for s in problem.stops if s.id not in problem.excluded]
         data = to_problem_data(problem, clients, settings.objective)
@@ -210,7 +211,7 @@ def _all_servable(problem: Problem, clients: Sequence[Stop]) -> bool:
             back = arrive + int(problem.service_s[s]) + int(duration[s, d])
             fits = all(stop.delivery[k] <= vt.capacity[k] and stop.pickup[k] <= vt.capacity[k]
                        for k in range(len(LOAD_DIMENSIONS)))
-            if (fits and arrive <= stop.close_s and back <= depot.close_s
+            if (fits and arrive <= stop.close_s and back <= min(depot.close_s, vt.shift_end_s)
                     and back - start + int(problem.service_s[d]) <= vt.max_duration_s):
                 reachable = True
                 break
@@ -252,7 +253,7 @@ def to_problem_data(problem: Problem, clients: Sequence[Stop], objective: str
             num_available=vt.count, capacity=[vt.capacity[d] for d in dims],
             start_depot=depot_index[vt.depot], end_depot=depot_index[vt.depot],
             fixed_cost=fixed, tw_early=max(vt.shift_start_s, depot.open_s),
-            tw_late=depot.close_s, shift_duration=vt.max_duration_s,
+            tw_late=min(depot.close_s, vt.shift_end_s), shift_duration=vt.max_duration_s,
             unit_distance_cost=per_m, unit_duration_cost=per_s,
             profile=profiles.index(vt.profile), name=vt.id))
     matrices = [(problem.distance_m, problem.duration_s)]

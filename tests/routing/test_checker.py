@@ -117,3 +117,13 @@ def test_non_strict_mode_lists_every_violation(three_stops, good_route):
     report = check_plan(three_stops, _plan(bad), strict=False)
     assert not report.ok
     assert len(report.violations) == 2
+
+
+def test_a_route_ending_after_the_shift_is_rejected(three_stops):
+    # the van's shift is 08:00 + 9 h: leaving at 19:50 and back at 20:03 is outside it
+    late = dataclasses.replace(
+        _route(("a", "b", "c"), distance_m=6000, load=(30, 30),
+               arrivals=(19 * 3600 + 3100, 19 * 3600 + 3260, 19 * 3600 + 3420),
+               end_s=19 * 3600 + 3780), start_s=19 * 3600 + 3000)
+    with pytest.raises(PlanError, match="after its shift ends at 61200 s"):
+        check_plan(three_stops, _plan(late))

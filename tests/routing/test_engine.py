@@ -94,3 +94,22 @@ def test_same_settings_give_the_same_plan(three_stops):
     first, _ = solve_checked(three_stops, make_engine("ortools"), FAST)
     second, _ = solve_checked(three_stops, make_engine("ortools"), FAST)
     assert first.routes == second.routes
+
+
+def test_a_stop_open_only_after_the_shift_is_unserved_not_served_late():
+    stops = [Stop("a", "a", 116.0, 33.0, parcels=1, weight_kg=1, open_s=20 * 3600,
+                  close_s=21 * 3600)]
+    problem = line_problem({"a": 1000}, stops=stops)
+    plan, report = solve_checked(problem, make_engine("ortools"), FAST)
+    assert report.ok and plan.routes == ()
+    assert "before its shift ends" in plan.unserved[0].reason
+
+
+def test_waiting_for_a_stop_to_open_is_not_counted_as_a_long_round_trip():
+    vans = [VehicleType("van", count=1, capacity_parcels=10, capacity_kg=10, depot="d",
+                        max_duration_s=4 * 3600)]
+    stops = [Stop("a", "a", 116.0, 33.0, parcels=1, weight_kg=1, open_s=11 * 3600)]
+    problem = line_problem({"a": 1000}, stops=stops, vehicle_types=vans)
+    plan, report = solve_checked(problem, make_engine("ortools"), FAST)
+    assert report.ok and [r.stops for r in plan.routes] == [("a",)]
+    assert plan.routes[0].start_s >= 11 * 3600 - 100 - 1

@@ -94,15 +94,21 @@ def test_excluded_stop_is_never_routed_and_keeps_its_reason():
 
 
 def _two_depot_problem(vehicle_types: list[VehicleType], **problem_fields) -> Problem:
-    """Depots w at 0 m and e at 10 km; stops a (1 km), b (9 km) on one road."""
-    x = np.array([0, 10_000, 1_000, 9_000])
+    """Depots w at 0 m and e at 10 km (e only if a vehicle is stationed there); stops a (1 km),
+    b (9 km) on one road."""
+    depots = [d for d in (Depot("w", "West", 116.0, 33.0), Depot("e", "East", 116.1, 33.0))
+              if any(vt.depot == d.id for vt in vehicle_types)]
+    x = np.array([{"w": 0, "e": 10_000}[d.id] for d in depots] + [1_000, 9_000])
     distance = np.abs(x[:, None] - x[None, :])
+    profiles = {name: (dist[np.ix_(keep, keep)], dur[np.ix_(keep, keep)])
+                for name, (dist, dur) in problem_fields.pop("profiles", {}).items()
+                for keep in [[i for i, d in enumerate(("w", "e")) if d in {p.id for p in depots}]
+                             + [2, 3]]}
     return Problem(
-        name="two depots",
-        depots=(Depot("w", "West", 116.0, 33.0), Depot("e", "East", 116.1, 33.0)),
+        name="two depots", depots=tuple(depots),
         stops=tuple(Stop(s, s, 116.0, 33.0, parcels=1, weight_kg=1) for s in ("a", "b")),
         vehicle_types=tuple(vehicle_types), distance_m=distance, duration_s=distance // 10,
-        service_s=np.zeros(4, dtype=int), **problem_fields)
+        service_s=np.zeros(len(x), dtype=int), profiles=profiles, **problem_fields)
 
 
 def test_each_depot_serves_its_nearby_stop():

@@ -184,3 +184,41 @@ def test_relay_station_must_exist(scenario_dir):
           'local_per_station = 3\nstations = ["t-nowhere"]')
     with pytest.raises(InputError, match=r"relay\.stations: unknown id 't-nowhere'"):
         load_scenario(scenario_dir / "scenario.toml")
+
+
+@pytest.mark.parametrize(("file", "old", "new", "message"), [
+    ("scenario.toml", 'id = "truck"', 'id = "van"',
+     r"vehicle_types\.id: ids must be unique, repeated: van"),
+    ("scenario.toml", 'id = "ems-branch"', 'id = "jdc"', r"depots\.id: ids must be unique"),
+    ("scenario.toml", '[[depots]]\nid = "jdc"', '[[depotz]]\nid = "x"\n\n[[depots]]\nid = "jdc"',
+     r"scenario\.toml: depotz: unknown field"),
+    ("scenario.toml", 'avoid_roads = ["motorway", "motorway_link"]',
+     'avoid_roads = ["motorwya"]', r"vehicle_types\[2\]\.avoid_roads: unknown OSM highway class"),
+    ("scenario.toml", "seed = 7", 'seed = 7\nengine = "gurobi"',
+     r"solver\.engine: 'gurobi' is not one of auto, ortools, pyvrp"),
+    ("scenario.toml", "seed = 7", "seed = 7\nsolution_limit = 0", r"solver\.solution_limit"),
+    ("scenario.toml", "max_shift_h = 8", "max_shift_h = 1e12", r"max_shift_h: must be within"),
+    ("scenario.toml", 'trunk_vehicles = ["truck"]', 'trunk_vehicles = ["ems-van"]',
+     r"relay\.trunk_vehicles: trunk vehicle type ems-van is stationed at ems-branch"),
+    ("villages.csv", "Helou,116.2914528,33.4666302,17,17,0,5,2,3,3,4",
+     "Helou,116.2914528,33.4666302,17,17,0,5,2,3,3,4,99",
+     r"villages\.csv: line 2: has more values than the header's 13 columns"),
+    ("villages.csv", "v4697677803,", "v46#977803,", r"stop id 'v46#977803' uses a reserved"),
+    ("villages.csv", "Helou,116.2914528,", "Helou,nan,",
+     r"villages\.csv: line 2 lon: is not a finite number"),
+])
+def test_more_bad_input_names_file_and_field(scenario_dir, file, old, new, message):
+    _edit(scenario_dir / file, old, new)
+    with pytest.raises(InputError, match=message):
+        load_scenario(scenario_dir / "scenario.toml")
+
+
+def test_csv_time_out_of_range(scenario_dir):
+    path = scenario_dir / "villages.csv"
+    text = path.read_text(encoding="utf-8").splitlines()
+    text[0] += ",open"
+    text[1] += ",10:75"
+    text[2:] = [line + "," for line in text[2:]]
+    path.write_text("\n".join(text) + "\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"line 2 open: is not a time of day: '10:75'"):
+        load_scenario(scenario_dir / "scenario.toml")

@@ -4,24 +4,35 @@ from __future__ import annotations
 
 import csv
 import math
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
 from cli import main
-from geodata.places import read_places
+from geodata.places import Place, read_places
+from geodata.roads import read_road_network
 from routing.demand import village_demand
 from routing.errors import InputError
+from routing.model import Stop
 from routing.pipeline import plan_scenario, settings_for
 from routing.scenario import load_scenario
 from routing.scenario_builder import (
+    BRANCH_RING_M,
     CARRIER_SHARES,
+    DEFAULT_CARRIERS,
+    E_TRIKE,
+    LIGHT_VAN,
+    TRUNK_TRUCK,
     VanSpec,
     build_county_scenario,
     build_region_scenario,
+    nearest_of,
+    relay_fleet,
     slug,
 )
+from routing.strategies import STRATEGIES, run_strategy
 
 TWO = Path(__file__).resolve().parents[1] / "data" / "two_counties.osm"
 
@@ -53,11 +64,12 @@ def test_county_scenario_holds_its_villages_towns_and_seat(jia: Path) -> None:
 
     sc = load_scenario(jia / "scenario.toml")
     assert sc.name == "jia"
-    (depot,) = sc.depots
+    depot = sc.depots[0]
     # The seat is the city named like the county, not the other city (丙市) inside it.
     assert (depot.id, depot.lon, depot.lat) == ("jia-jdc", pytest.approx(116.05),
                                                 pytest.approx(33.051))
-    (van,) = sc.vehicle_types
+    assert sc.consolidated is not None and sc.consolidated.depot == "jia-jdc"
+    (van,) = [sc.vehicle_type_by_id[v] for v in sc.consolidated.vehicles]
     parcels = sum(s.parcels for s in sc.stops)
     assert van.count == math.ceil(parcels / 300 * 1.3) and van.capacity_parcels == 300
     assert [s.id for s in sc.stations] == [f"t{p.osm_id}" for p in read_places(
@@ -79,11 +91,90 @@ def test_county_scenario_solves_on_roads_cut_to_the_county(jia: Path) -> None:
     assert max(side_roads) == pytest.approx(116.12)
 
 
+def test_county_scenario_has_carriers_relay_and_costs(jia: Path) -> None:
+    sc = load_scenario(jia / "scenario.toml")
+    stops = sc.stops
+    assert [(c.id, c.share) for c in sc.carriers] == [(c.id, c.share) for c in DEFAULT_CARRIERS]
+    assert [c.name for c in sc.carriers] == [c.name for c in DEFAULT_CARRIERS]
+    for carrier in sc.carriers:
+        (vt,) = [sc.vehicle_type_by_id[v] for v in carrier.vehicles]
+        assert vt.depot == carrier.depot == f"{carrier.id}-branch" and vt.kind == "van"
+        calls = sum(1 for s in stops if s.parcels_by_carrier[carrier.id] or s.produce_kg)
+        carried = sum(s.parcels_by_carrier[carrier.id] for s in stops)
+        assert vt.count == max(1, math.ceil(max(carried / 300, calls / 20) * 1.3))
+    relay = sc.relay
+    assert relay is not None and relay.hub == "jia-jdc"
+    (trunk,) = [sc.vehicle_type_by_id[v] for v in relay.trunk_vehicles]
+    parcels = sum(s.parcels for s in stops)
+    assert (trunk.kind, trunk.capacity_parcels) == ("truck", 1200)
+    assert trunk.count == max(2, math.ceil(parcels / 1200 * 1.3))
+    trike = sc.vehicle_type_by_id[relay.local_vehicle]
+    assert (trike.kind, trike.capacity_parcels, trike.max_speed_kmh) == ("tricycle", 120, 30)
+    assert set(trike.avoid_roads) == {"motorway", "motorway_link", "trunk", "trunk_link"}
+    # One station (甲镇) serves all four villages.
+    assert relay.local_per_station == max(2, math.ceil(parcels / 120 * 1.3))
+    assert sc.cost_model is not None and sc.cost_model.name == "diesel"
+    assert (sc.solver.objective, sc.solver.first_solution) == ("cost", "SAVINGS")
+
+
+def test_branches_ring_the_seat_on_road_nodes(jia: Path) -> None:
+    sc = load_scenario(jia / "scenario.toml")
+    network = read_road_network(sc.network.osm)
+    at_node = {(round(d["lon"], 7), round(d["lat"], 7)) for _, d in network.graph.nodes(data=True)}
+    seat = sc.depots[0]
+    branches = {d.id: d for d in sc.depots[1:]}
+    assert list(branches) == [f"{c.id}-branch" for c in DEFAULT_CARRIERS]
+    assert len({(d.lon, d.lat) for d in branches.values()}) == len(branches)
+    km_per_deg = (111.3 * math.cos(math.radians(seat.lat)), 111.3)
+    for d in branches.values():
+        assert (round(d.lon, 7), round(d.lat, 7)) in at_node
+        km = math.hypot((d.lon - seat.lon) * km_per_deg[0], (d.lat - seat.lat) * km_per_deg[1])
+        # The ring is 2 km; the fixture's roads lie every 0.01-0.02 degrees (1-2 km) apart.
+        assert BRANCH_RING_M / 1000 - 1.0 < km < BRANCH_RING_M / 1000 + 1.0
+    # The first (EMS) is due north of the seat, the second (ZTO) east-north-east (72 degrees).
+    assert branches["ems-branch"].lat > seat.lat
+    assert branches["zto-branch"].lon > seat.lon
+
+
+@pytest.mark.parametrize("strategy", STRATEGIES)
+def test_county_scenario_runs_every_strategy(jia: Path, strategy: str) -> None:
+    sc = load_scenario(jia / "scenario.toml")
+    settings = replace(settings_for(sc, time_limit_s=1), solution_limit=50)
+    result = run_strategy(sc, strategy, settings)
+    assert all(leg.check.ok for leg in result.legs)
+    assert not result.unserved
+    assert result.kpis()["stops_served"] == len(sc.stops)
+
+
+def test_fleet_rules_take_time_or_load_whichever_binds() -> None:
+    # A carrier's van: 60 villages with 100 parcels in all is 3 shifts, not 1 load.
+    assert LIGHT_VAN.count_for(100, stops=60) == math.ceil(60 / 20 * 1.3) == 4
+    # The shared fleet: 3,000 parcels at 100 villages is 10 loads.
+    assert LIGHT_VAN.count_for(3000, stops=100) == math.ceil(3000 / 300 * 1.3) == 13
+    assert TRUNK_TRUCK.count_for(100) == 2 and TRUNK_TRUCK.count_for(5418) == 6
+    assert E_TRIKE.count_for(10) == 2 and E_TRIKE.count_for(704) == 8
+
+
+def test_relay_sized_for_the_busiest_nearest_station_catchment() -> None:
+    towns = [Place(1, "town", "西镇", "", 116.00, 33.0), Place(2, "town", "东镇", "", 116.20, 33.0)]
+    stops = [Stop(f"v{k}", "", 116.01 + 0.01 * k, 33.0, parcels=p, weight_kg=p)
+             for k, p in enumerate((100, 100, 100, 50, 50))]
+    assert nearest_of(towns, stops) == [0, 0, 0, 0, 0]
+    far = [replace(s, lon=s.lon + 0.15) if k >= 3 else s for k, s in enumerate(stops)]
+    relay = relay_fleet(towns, far)
+    # 西镇 keeps 300 parcels (ceil(300 / 120 x 1.3) = 4), 东镇 gets 100.
+    assert (relay.largest_catchment, relay.largest_catchment_parcels) == ("西镇", 300)
+    assert relay.trikes_per_station == 4 and relay.trunk_trucks == 2
+
+
 def test_county_without_a_city_falls_back_to_the_central_town(tmp_path: Path) -> None:
     built = build_county_scenario(TWO, "1002", tmp_path)
     (hub,) = built.hubs
     assert hub.name.startswith("乙镇") and hub.villages == built.villages == 3
-    assert load_scenario(built.scenario).depots[0].id == "yi-jdc"
+    sc = load_scenario(built.scenario)
+    assert sc.depots[0].id == "yi-jdc"
+    # Its two towns are the relay's stations: 乙镇 (also the hub) and 远镇.
+    assert sc.relay is not None and len(sc.stations) == 2
 
 
 def test_demand_follows_the_seed(tmp_path: Path) -> None:

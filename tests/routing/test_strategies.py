@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from routing.engines.base import SolveSettings
@@ -85,7 +87,7 @@ def test_produce_rides_back_and_a_village_too_heavy_for_a_trike_is_unserved_with
     result = _run("township-relay", produce_kg=250)  # a trike carries 200 kg
     reasons = {u.stop: u.reason for u in result.unserved}
     assert set(reasons) == {"v1", "v2", "v3"}
-    assert "more than the largest vehicle of local station carries" in reasons["v1"]
+    assert "more than any vehicle of local station carries" in reasons["v1"]
     # A 400 kg van holds one village's 250 kg of produce, not two: two vans serve two villages.
     consolidated = _run("consolidated", produce_kg=250)
     assert consolidated.kpis()["produce_kg"] == 500
@@ -107,3 +109,40 @@ def test_unknown_strategy_names_the_choices():
     scenario, geography = world()
     with pytest.raises(ValueError, match="strategy: unknown strategy 'teleport'; choose one of"):
         run_strategy(scenario, "teleport", SETTINGS, geography=geography)
+
+
+def test_a_village_with_no_load_is_not_visited_and_is_counted_apart():
+    scenario, geography = world()
+    quiet = replace(scenario.stops[1], parcels=0, weight_kg=0, parcels_by_carrier={"a": 0, "b": 0})
+    scenario = replace(scenario, stops=(scenario.stops[0], quiet, scenario.stops[2]))
+    for strategy in ("independent", "consolidated", "township-relay"):
+        result = run_strategy(scenario, strategy, SETTINGS, geography=geography)
+        kpis = result.kpis()
+        assert result.idle == ("v2",)
+        assert (kpis["stops_served"], kpis["stops_unserved"], kpis["stops_without_demand"]) == (
+            2, 0, 1), strategy
+
+
+def test_a_trunk_load_that_is_not_delivered_takes_its_villages_out_of_the_delivered_total():
+    scenario, geography = world()
+    tiny_truck = VehicleType("truck", count=1, capacity_parcels=500, capacity_kg=2000,
+                             depot="jdc", kind="truck", max_duration_s=60)
+    scenario = replace(scenario, vehicle_types=tuple(
+        tiny_truck if vt.id == "truck" else vt for vt in scenario.vehicle_types))
+    result = run_strategy(scenario, "township-relay", SETTINGS, geography=geography)
+    assert sorted(u.stop for u in result.unserved) == ["v1", "v2", "v3"]
+    assert all("trunk load for station t1 was not delivered" in u.reason for u in result.unserved)
+    assert result.delivered() == (0, 0, 0)
+    assert result.kpis()["stops_served"] == 0
+    assert result.transferred_parcels == 30  # only the carriers' hand-over at the centre
+
+
+def test_feeder_trips_count_kilograms_too():
+    scenario, geography = world()
+    light = [replace(vt, capacity_kg=20) if vt.id == "a-van" else vt
+             for vt in scenario.vehicle_types]
+    scenario = replace(scenario, vehicle_types=tuple(light))
+    result = run_strategy(scenario, "consolidated", SETTINGS, geography=geography)
+    feeder_a = next(f for f in result.feeders if f.carrier == "a")
+    # carrier a brings 18 parcels weighing 36 kg: two trips of a 20 kg van
+    assert (feeder_a.trips, feeder_a.distance_m) == (2, 400)
