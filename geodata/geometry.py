@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Mapping, Sequence
+from functools import lru_cache
 from itertools import pairwise
 
 import numpy as np
@@ -180,11 +181,14 @@ def _walk_back(predecessors: np.ndarray, start: int, end: int) -> np.ndarray | N
     return np.array(path[::-1])
 
 
-def road_lines(network: RoadNetwork, *, classes: Collection[str]) -> list[shapely.LineString]:
+@lru_cache(maxsize=4)
+def road_lines(network: RoadNetwork, *,
+               classes: tuple[str, ...]) -> tuple[shapely.LineString, ...]:
     """Merged lon/lat lines of the roads of the given highway ``classes``, for drawing maps.
 
     Each road segment is drawn once (a two-way road has an edge each way), and touching segments
-    are merged into longer lines so a map holds few, long polylines.
+    are merged into longer lines so a map holds few, long polylines. Cached per network, so
+    several maps of one scenario merge the roads once.
     """
     wanted = set(classes)
     seen: set[tuple[int, int]] = set()
@@ -197,6 +201,6 @@ def road_lines(network: RoadNetwork, *, classes: Collection[str]) -> list[shapel
         seen.add(key)
         segments.append(((nodes[u]["lon"], nodes[u]["lat"]), (nodes[v]["lon"], nodes[v]["lat"])))
     if not segments:
-        return []
+        return ()
     merged = shapely.line_merge(shapely.MultiLineString(segments))
-    return list(getattr(merged, "geoms", [merged]))
+    return tuple(getattr(merged, "geoms", [merged]))

@@ -18,8 +18,9 @@ def profile_network(
     """A copy of ``network`` without the ``avoid_roads`` classes and with travel times capped by
     the vehicle's top speed.
 
-    The graph keeps every node, so points snapped on the full network stay valid; whether they
-    can still reach each other is up to the matrices (which raise :class:`NetworkError` if not).
+    The graph keeps every node, so points snapped on the full network stay valid. Some may no
+    longer reach each other: :func:`geodata.matrices.travel_matrices` with
+    ``allow_unreachable=True`` marks such pairs, and the stops are reported unreachable.
     """
     avoid = set(avoid_roads)
     graph = network.graph.copy()

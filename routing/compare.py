@@ -58,8 +58,9 @@ class Comparison:
     def headline(self) -> list[str]:
         """One sentence per cost model on what pooling saves, read off the rows."""
         lines = []
+        all_rows = self.rows()
         for model in self.cost_models:
-            rows = {r["strategy"]: r for r in self.rows() if r["cost_model"] == model.name}
+            rows = {r["strategy"]: r for r in all_rows if r["cost_model"] == model.name}
             base = rows.get(BASELINE)
             if base is None:
                 continue

@@ -41,7 +41,7 @@ class CostModel:
     """Rates per vehicle kind plus per-parcel transfer, per-stop and carbon prices."""
 
     name: str
-    rates: Mapping[str, Rates]
+    rates: Mapping[str, Rates] = field(hash=False)
     description: str = ""
     currency: str = "CNY"
     transfer_per_parcel: float = 0.0

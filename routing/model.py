@@ -82,7 +82,7 @@ class Stop:
     name_en: str = ""
     open_s: int = 0
     close_s: int = 2 * DAY_S
-    parcels_by_carrier: Mapping[str, int] = field(default_factory=dict)
+    parcels_by_carrier: Mapping[str, int] = field(default_factory=dict, hash=False)
 
     def __post_init__(self) -> None:
         _check_id(self.id, "stop.id")

@@ -131,9 +131,9 @@ def locate(scenario: Scenario, *, timings: Timings, cache_dir: Path | None = Non
         notes.append(f"{fragments} villages lie nearest a road fragment cut off from the main "
                      f"network; they were joined to the nearest connected road instead")
     dropped = len(network.outside_nodes)
-    notes.append(f"road graph: {network.graph.number_of_nodes():,} nodes, "
-                 f"{network.graph.number_of_edges():,} edges in the largest strongly connected "
-                 f"component ({dropped:,} of {network.nodes_total:,} nodes outside it)")
+    notes.append(f"road graph: {network.nodes_total - dropped:,} of {network.nodes_total:,} "
+                 f"drivable nodes in the largest strongly connected component, "
+                 f"{len(snaps):,} places snapped onto it")
     return Geography(network, snaps, matrices, too_far, tuple(notes), profiles)
 
 

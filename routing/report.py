@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -80,6 +81,7 @@ def plan_document(result: StrategyResult, *, seed: int, engine: str,
         "scenario_file": str(result.scenario.path.resolve()),
         "strategy": result.strategy,
         "engine": engine,
+        "engines_used": sorted({leg.plan.engine for leg in result.legs}),
         "seed": seed,
         "settings": settings or {},
         "routes": routes,
@@ -98,6 +100,7 @@ def plan_document(result: StrategyResult, *, seed: int, engine: str,
     }
 
 
+@cache
 def leg_geometries(result: StrategyResult, leg: Leg) -> dict[str, LineString]:
     """Road-following geometry (EPSG:4326) of every route of ``leg``, keyed by vehicle id.
 

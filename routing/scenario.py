@@ -121,9 +121,6 @@ class Scenario:
         used = {self.vehicle_type_by_id[v].depot for v in vehicle_ids}
         return tuple(d for d in self.depots if d.id in used)
 
-    def service_time_s(self, stop: Stop) -> int:
-        """Seconds spent serving ``stop``: the fixed part plus one share per parcel."""
-        return self.service.per_stop_s + self.service.per_parcel_s * stop.parcels
 
 
 # --- small typed readers for TOML tables; each names the field it rejects -------------------

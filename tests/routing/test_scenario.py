@@ -53,7 +53,6 @@ def test_small_scenario_values(scenario_dir):
     assert sc.solver.time_limit_s == 2.0
     assert sc.solver.seed == 7
     assert sc.vehicle_types[0].depot == "jdc"
-    assert sc.service_time_s(sc.stops[0]) == 300 + 10 * sc.stops[0].parcels
     assert sc.network.osm == scenario_dir / "roads.osm.pbf"
 
 
