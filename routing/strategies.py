@@ -372,6 +372,30 @@ def trunk_loads(stations: Sequence[Depot], served_at: Mapping[str, Sequence[Stop
     return stops, location_of
 
 
+def _after_trunk(runner: _Runner, local_legs: Sequence[Leg], trunk: Leg,
+                 location_of: Mapping[str, str], transfer_s: int) -> list[Leg]:
+    """Local rounds may leave a station only once the trunk has unloaded there: a round
+    planned to leave earlier is solved again with its shift starting at that moment."""
+    ready: dict[str, int] = {}
+    for route in trunk.plan.routes:
+        for sid, arrival in zip(route.stops, route.arrival_s, strict=True):
+            station = location_of[sid]
+            ready[station] = max(ready.get(station, 0), arrival + transfer_s)
+    legs = []
+    for leg in local_legs:
+        station = leg.problem.depots[0].id
+        if all(r.start_s >= ready.get(station, 0) for r in leg.plan.routes):
+            legs.append(leg)
+            continue
+        (vt,) = leg.problem.vehicle_types
+        later = replace(vt, shift_start_s=ready[station],
+                        max_duration_s=max(vt.shift_end_s - ready[station], 1))
+        problem = replace(leg.problem, vehicle_types=(later,))
+        (again,) = runner.solve([(leg.label, leg.echelon, problem)])
+        legs.append(again)
+    return legs
+
+
 def _township_relay(runner: _Runner) -> StrategyResult:
     sc = runner.scenario
     relay = sc.relay
@@ -416,7 +440,9 @@ def _township_relay(runner: _Runner) -> StrategyResult:
         trunk = runner.problem("trunk", [hub], trunk_stops, trunk_types, location_of=location_of,
                                per_stop_s=relay.transfer_s, per_parcel_s=0)
         (trunk_leg,) = runner.solve([("trunk", "trunk", trunk)])
-        legs.insert(0, trunk_leg)
+        legs = [trunk_leg, *_after_trunk(runner, local_legs, trunk_leg, location_of,
+                                         relay.transfer_s)]
+        unserved = list(_village_unserved(legs[1:], prefix=False))
         for u in trunk_leg.plan.unserved:
             station_id = location_of[u.stop]
             for s in served_at[station_id]:
@@ -424,7 +450,8 @@ def _township_relay(runner: _Runner) -> StrategyResult:
                                          f"delivered: {u.reason}")
     unserved += [Unserved(sid, reason) for sid, reason in sorted(cut_off.items())]
     feeders = runner.feeders(relay.hub)
-    delivered = sum(s.parcels for v in served_at.values() for s in v if s.id not in cut_off)
+    delivered = sum(leg.problem.stop_by_id[sid].parcels for leg in legs if leg.echelon == "local"
+                    for route in leg.plan.routes for sid in route.stops if sid not in cut_off)
     transfers = sum(f.parcels for f in feeders) + delivered
     result = _result(runner, "township-relay", legs, feeders, transfers, tuple(unserved))
     return replace(result, undelivered=frozenset(cut_off))

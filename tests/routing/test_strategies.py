@@ -146,3 +146,17 @@ def test_feeder_trips_count_kilograms_too():
     feeder_a = next(f for f in result.feeders if f.carrier == "a")
     # carrier a brings 18 parcels weighing 36 kg: two trips of a 20 kg van
     assert (feeder_a.trips, feeder_a.distance_m) == (2, 400)
+
+
+def test_local_rounds_wait_for_the_trunk_to_unload_at_their_station():
+    scenario, geography = world()
+    early = [replace(vt, shift_start_s=6 * 3600) if vt.id == "trike" else vt
+             for vt in scenario.vehicle_types]
+    scenario = replace(scenario, vehicle_types=tuple(early))
+    result = run_strategy(scenario, "township-relay", SETTINGS, geography=geography)
+    trunk, local = result.legs
+    # the truck leaves at 08:00, reaches the station 2 km away after 200 s, unloads in 300 s
+    ready = trunk.plan.routes[0].arrival_s[0] + 300
+    assert ready == 8 * 3600 + 200 + 300
+    assert all(r.start_s >= ready for r in local.plan.routes)
+    assert all(leg.check.ok for leg in result.legs)
