@@ -51,38 +51,7 @@ def route_geometry(
     """
     if len(sequence) < 2:
         raise ModelError(f"route sequence {list(sequence)!r} needs at least two locations")
-    unknown = [i for i in sequence if i not in snaps]
-    if unknown:
-        raise ModelError(f"route sequence: no snapped location {unknown[0]!r}")
-
-    graph = network.graph
-    nodes, matrix = road_csr(graph, "length_m")
-    lon = np.array([graph.nodes[n]["lon"] for n in nodes.tolist()])
-    lat = np.array([graph.nodes[n]["lat"] for n in nodes.tolist()])
-    position = {int(n): k for k, n in enumerate(nodes.tolist())}
-
-    predecessors: dict[int, np.ndarray] = {}
-    coords: list[tuple[float, float]] = []
-    for a, b in pairwise(sequence):
-        start, end = position[snaps[a].node], position[snaps[b].node]
-        if start not in predecessors:
-            predecessors[start] = dijkstra(
-                matrix, directed=True, indices=start, return_predecessors=True
-            )[1]
-        path = _walk_back(predecessors[start], start, end)
-        if path is None:
-            raise NetworkError(f"{network.source}: no road path from {a} to {b}")
-        coords.append((snaps[a].lon, snaps[a].lat))
-        coords.extend(zip(lon[path].tolist(), lat[path].tolist(), strict=True))
-    last = snaps[sequence[-1]]
-    coords.append((last.lon, last.lat))
-
-    xy = np.array(coords)
-    keep = np.r_[True, (np.diff(xy, axis=0) != 0).any(axis=1)]
-    xy = xy[keep]
-    if len(xy) == 1:
-        xy = np.vstack([xy, xy])
-    return shapely.LineString(xy)
+    return route_geometries(network, snaps, {"route": sequence})["route"]
 
 
 def route_geometries(

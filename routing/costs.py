@@ -9,12 +9,12 @@ evaluated under any number of others, so a conclusion can be tested against the 
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from routing.errors import InputError, ModelError
+from routing.files import read_toml
 from routing.model import VehicleType
 
 #: The cost models shipped with ruralroute, with the sources of their figures beside them.
@@ -86,10 +86,7 @@ def load_cost_model(path: str | Path) -> CostModel:
     if not path.is_file():
         known = ", ".join(shipped_cost_models())
         raise InputError(path, "file", f"cost model file not found (shipped models: {known})")
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise InputError(path, "syntax", f"not valid TOML ({exc})") from None
+    path, data = read_toml(path, what="cost model")
     known = {"name", "description", "currency", "transfer_per_parcel", "per_stop",
              "carbon_price_per_t", "rates"}
     unknown = sorted(set(data) - known)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import csv
 import math
-import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,6 +16,7 @@ from typing import Any
 from geodata.roads import HIGHWAY_CLASSES
 from routing.costs import CostModel, load_cost_model, resolve_cost_model, shipped_cost_models
 from routing.errors import InputError, ModelError
+from routing.files import read_toml
 from routing.model import Carrier, Depot, Stop, VehicleType
 
 #: First-solution strategies and metaheuristics the OR-Tools engine accepts by name.
@@ -336,13 +336,7 @@ def load_scenario(path: str | Path) -> Scenario:
 
     Relative paths in the file are taken relative to the file's folder.
     """
-    file = Path(path)
-    if not file.is_file():
-        raise InputError(file, "file", "scenario file not found")
-    try:
-        data = tomllib.loads(file.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise InputError(file, "syntax", f"not valid TOML ({exc})") from None
+    file, data = read_toml(path, what="scenario")
     base = file.parent
     unknown = sorted(set(data) - TOP_LEVEL_FIELDS)
     if unknown:

@@ -39,7 +39,6 @@ import math
 import os
 import platform
 import time
-import tomllib
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, fields, is_dataclass, replace
@@ -51,6 +50,7 @@ from typing import Any
 
 from routing.costs import COST_MODELS_DIR, load_cost_model
 from routing.errors import InputError, ModelError
+from routing.files import read_toml
 from routing.results import COST_SEPARATOR, FAILED, OK, ResultsStore
 from routing.scenario import Scenario, load_scenario
 from routing.solve import ENGINES
@@ -201,13 +201,7 @@ def load_sweep(path: str | Path) -> SweepSpec:
     scenario and cost model files, unknown strategies and engines, and (for counties) that
     every county name is a county of the OSM file.
     """
-    file = Path(path)
-    if not file.is_file():
-        raise InputError(file, "file", "sweep file not found")
-    try:
-        data = tomllib.loads(file.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise InputError(file, "syntax", f"not valid TOML ({exc})") from None
+    file, data = read_toml(path, what="sweep")
     unknown = sorted(set(data) - set(SWEEP_FIELDS))
     if unknown:
         raise InputError(file, unknown[0], f"unknown parameter (known: {', '.join(SWEEP_FIELDS)})")
