@@ -90,7 +90,7 @@ def saving_vs_density(df: pd.DataFrame, path: Path, *, baseline: str = "independ
     ax.set_xlabel("villages per km² of the county")
     ax.set_ylabel(f"saving vs {baseline} (%)")
     ax.set_title(f"Saving against {baseline} by settlement density")
-    ax.legend(fontsize=8)
+    ax.legend(fontsize=8, loc="best")
     ax.grid(alpha=0.3)
     return _finish(fig, path)
 
@@ -109,7 +109,7 @@ def cost_vs_fleet_size(long: pd.DataFrame, path: Path) -> Path:
     ax.set_xlabel("fleet size offered (vehicles)")
     ax.set_ylabel("mean daily cost (CNY)")
     ax.set_title("Cost vs fleet size")
-    ax.legend(fontsize=8)
+    ax.legend(fontsize=8, loc="best")
     ax.grid(alpha=0.3)
     return _finish(fig, path)
 

@@ -40,6 +40,9 @@ from routing.solve import make_engine, solve_checked
 
 STRATEGIES: tuple[str, ...] = ("independent", "consolidated", "township-relay")
 
+#: The least solver time a leg gets, however small its share of the strategy's budget.
+MIN_LEG_S = 0.5
+
 K = TypeVar("K", str, int)
 
 
@@ -235,12 +238,15 @@ class _Runner:
             per_parcel_s=svc.per_parcel_s if per_parcel_s is None else per_parcel_s,
             excluded=skip, profiles=profiles)
 
-    def solve(self, problems: Sequence[tuple[str, str, Problem]]) -> list[Leg]:
-        """Solve each (label, echelon, problem), sharing the time budget by stop count."""
+    def solve(self, problems: Sequence[tuple[str, str, Problem]], *,
+              budget_s: float | None = None) -> list[Leg]:
+        """Solve each (label, echelon, problem), sharing ``budget_s`` (the strategy's whole time
+        limit by default) by stop count, at least half a second each."""
+        budget = self.settings.time_limit_s if budget_s is None else budget_s
         total = sum(len(p.stops) for _, _, p in problems) or 1
         legs = []
         for label, echelon, problem in problems:
-            share = max(1.0, self.settings.time_limit_s * len(problem.stops) / total)
+            share = max(MIN_LEG_S, budget * len(problem.stops) / total)
             plan, check = solve_checked(problem, self.engine,
                                         replace(self.settings, time_limit_s=share))
             legs.append(Leg(label, echelon, problem, plan, check))
@@ -391,7 +397,8 @@ def _after_trunk(runner: _Runner, local_legs: Sequence[Leg], trunk: Leg,
         later = replace(vt, shift_start_s=ready[station],
                         max_duration_s=max(vt.shift_end_s - ready[station], 1))
         problem = replace(leg.problem, vehicle_types=(later,))
-        (again,) = runner.solve([(leg.label, leg.echelon, problem)])
+        (again,) = runner.solve([(leg.label, leg.echelon, problem)],
+                                budget_s=leg.plan.solve_time_s)
         legs.append(again)
     return legs
 
@@ -423,7 +430,11 @@ def _township_relay(runner: _Runner) -> StrategyResult:
         label = f"local {station.name or station.id}"
         local_problems.append((label, "local", runner.problem(label, [station],
                                                               villages[station.id], [fleet])))
-    local_legs = runner.solve(local_problems)
+    village_count = sum(len(p.stops) for _, _, p in local_problems)
+    # The trunk visits one stop per station (or a few split loads); the villages get the rest.
+    trunk_share = len(stations) / (len(stations) + village_count) if village_count else 1.0
+    local_budget = runner.settings.time_limit_s * (1 - trunk_share)
+    local_legs = runner.solve(local_problems, budget_s=local_budget)
 
     served_at: dict[str, list[Stop]] = defaultdict(list)
     for leg in local_legs:
@@ -439,7 +450,8 @@ def _township_relay(runner: _Runner) -> StrategyResult:
     if trunk_stops:
         trunk = runner.problem("trunk", [hub], trunk_stops, trunk_types, location_of=location_of,
                                per_stop_s=relay.transfer_s, per_parcel_s=0)
-        (trunk_leg,) = runner.solve([("trunk", "trunk", trunk)])
+        (trunk_leg,) = runner.solve([("trunk", "trunk", trunk)],
+                                    budget_s=runner.settings.time_limit_s * trunk_share)
         legs = [trunk_leg, *_after_trunk(runner, local_legs, trunk_leg, location_of,
                                          relay.transfer_s)]
         unserved = list(_village_unserved(legs[1:], prefix=False))

@@ -43,7 +43,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, fields, is_dataclass, replace
 from datetime import UTC, datetime
-from functools import lru_cache
+from functools import cache, lru_cache
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -361,7 +361,8 @@ def cell_key(*, scenario: str, strategy: str, fleet: Mapping[str, int], demand_s
         "scenario": scenario, "strategy": strategy, "fleet": dict(sorted(fleet.items())),
         "demand_scale": float(demand_scale), "seed": int(seed),
         "time_limit_s": float(time_limit_s), "solution_limit": solution_limit,
-        "engine": engine, "cost_models": list(cost_models)}, sort_keys=True)
+        "engine": engine, "cost_models": list(cost_models), "code": code_digest()},
+        sort_keys=True)
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:16]
 
 
@@ -447,9 +448,22 @@ def expand(spec: SweepSpec, *, scenarios_dir: Path, cache_dir: Path | None = Non
 # --- running one cell (on a worker) ---------------------------------------------------------
 
 
+@cache
+def code_digest() -> str:
+    """A digest of ruralroute's own source: a rerun after the code changed recomputes cells
+    instead of mixing results from two versions of the planner."""
+    digest = hashlib.sha256()
+    root = Path(__file__).resolve().parents[1]
+    for package in ("routing", "geodata"):
+        for source in sorted((root / package).rglob("*.py")):
+            digest.update(source.relative_to(root).as_posix().encode())
+            digest.update(source.read_bytes())
+    return digest.hexdigest()[:12]
+
+
 def versions() -> dict[str, str]:
-    """Versions of Python and of the packages that can change a cell's result."""
-    out = {"python_version": platform.python_version()}
+    """Versions of Python, of the packages that can change a cell's result, and of our code."""
+    out = {"python_version": platform.python_version(), "code_digest": code_digest()}
     for package in ("ruralroute", "ortools", "pyvrp"):
         try:
             out[f"{package}_version"] = metadata.version(package)
