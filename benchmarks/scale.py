@@ -47,12 +47,11 @@ def _peak_mb() -> float:
 
 def run_size(size: int, *, engine: str, time_limit_s: float, scenario: Path) -> dict[str, object]:
     """Plan the ``size`` villages nearest the region's centre; return timings and peaks."""
-    from routing.kpis import plan_kpis
-    from routing.pipeline import PlanResult, Timings, locate, make_problem, settings_for
-    from routing.report import write_reports
+    from routing.pipeline import Timings, locate, settings_for
+    from routing.report import write_strategy_reports
     from routing.scenario import load_scenario
     from routing.scenario_builder import VanSpec, nearest_of
-    from routing.solve import make_engine, solve_checked
+    from routing.strategies import run_strategy
 
     region = load_scenario(scenario)
     lon = sum(s.lon for s in region.stops) / len(region.stops)
@@ -83,21 +82,18 @@ def run_size(size: int, *, engine: str, time_limit_s: float, scenario: Path) -> 
             peaks[name] = _peak_mb()
 
     settings = settings_for(sc, time_limit_s=time_limit_s)
-    # Every hub with its own vans in one problem (multi-depot), as the region is meant to run.
+    # Every hub with its own vans in one problem (multi-depot): the consolidated strategy.
     timings = Timings(hook=hook)
     geography = locate(sc, timings=timings, cache_dir=None)
-    problem = make_problem(sc, geography, depots=sc.depots, stops=sc.stops,
-                           vehicle_types=sc.vehicle_types)
     with timings.step("solve"):
-        plan, check = solve_checked(problem, make_engine(engine), settings)
-    result = PlanResult(sc, geography, problem, plan, check, settings, timings.seconds)
+        result = run_strategy(sc, "consolidated", settings, engine=engine, geography=geography)
     with tempfile.TemporaryDirectory() as out:
         started = time.perf_counter()
-        write_reports(result, Path(out))
+        write_strategy_reports(result, Path(out), seed=settings.seed, engine=engine)
         seconds["map"] = time.perf_counter() - started
         peaks["map"] = _peak_mb()
         map_mb = (Path(out) / "map.html").stat().st_size / 2**20
-    kpis = plan_kpis(result.problem, result.plan)
+    kpis = result.kpis()
     row: dict[str, object] = {
         "stops": len(chosen), "hubs": len(depots), "vans": sum(t.count for t in types),
         "engine": engine, "time_limit_s": time_limit_s}
@@ -105,7 +101,7 @@ def run_size(size: int, *, engine: str, time_limit_s: float, scenario: Path) -> 
         key = step.replace(" ", "_")
         row[f"{key}_s"] = round(seconds.get(step, float("nan")), 2)
         row[f"peak_mb_after_{key}"] = round(peaks.get(step, float("nan")))
-    row.update(total_s=round(sum(seconds.values()), 1), routes=kpis["vehicles"],
+    row.update(total_s=round(sum(seconds.values()), 1), routes=kpis["routes"],
                km=round(kpis["distance_km"]), unserved=kpis["stops_unserved"],
                map_mb=round(map_mb, 2))
     return row

@@ -16,14 +16,10 @@ from geodata.places import read_boundary
 from geodata.profiles import profile_network
 from geodata.roads import DEFAULT_SPEEDS_KMH, RoadNetwork, read_road_network
 from geodata.snapping import Snap, snap_points
-from routing.checker import CheckReport
-from routing.costs import priced
 from routing.engines.base import SolveSettings
 from routing.errors import InputError
-from routing.model import DEFAULT_PROFILE, Depot, Plan, Problem, Stop, VehicleType
-from routing.problem import build_problem
+from routing.model import DEFAULT_PROFILE, Depot
 from routing.scenario import Scenario
-from routing.solve import make_engine, solve_checked
 
 #: Called with a step name when it starts and again with its duration when it ends.
 StepHook = Callable[[str, float | None], None]
@@ -60,19 +56,6 @@ class Geography:
     too_far: dict[str, str]
     notes: tuple[str, ...]
     profiles: dict[str, TravelMatrices] = field(default_factory=dict)
-
-
-@dataclass(frozen=True, eq=False)
-class PlanResult:
-    """A checked plan with everything the reports need."""
-
-    scenario: Scenario
-    geography: Geography
-    problem: Problem
-    plan: Plan
-    check: CheckReport
-    settings: SolveSettings
-    timings: dict[str, float]
 
 
 def settings_for(scenario: Scenario, *, time_limit_s: float | None = None,
@@ -135,39 +118,3 @@ def locate(scenario: Scenario, *, timings: Timings, cache_dir: Path | None = Non
                  f"drivable nodes in the largest strongly connected component, "
                  f"{len(snaps):,} places snapped onto it")
     return Geography(network, snaps, matrices, too_far, tuple(notes), profiles)
-
-
-def make_problem(scenario: Scenario, geography: Geography, *, depots: Sequence[Depot],
-                 stops: Sequence[Stop], vehicle_types: Sequence[VehicleType],
-                 name: str | None = None) -> Problem:
-    """A routing problem over part of a located scenario (e.g. one carrier's depot and stops)."""
-    return build_problem(
-        name=name or scenario.name, depots=depots, stops=stops, vehicle_types=vehicle_types,
-        ids=geography.matrices.ids, distance_m=geography.matrices.distance_m,
-        duration_s=geography.matrices.duration_s, per_stop_s=scenario.service.per_stop_s,
-        per_parcel_s=scenario.service.per_parcel_s,
-        excluded={s.id: geography.too_far[s.id] for s in stops if s.id in geography.too_far},
-        profiles={vt.profile: (geography.profiles[vt.profile].distance_m,
-                               geography.profiles[vt.profile].duration_s)
-                  for vt in vehicle_types if vt.profile != DEFAULT_PROFILE})
-
-
-def plan_scenario(scenario: Scenario, settings: SolveSettings, *, engine: str | None = None,
-                  cache_dir: Path | None = None, hook: StepHook | None = None) -> PlanResult:
-    """Plan the scenario's day with its shared fleet: the consolidated strategy as one plan.
-
-    :func:`routing.strategies.run_strategy` runs every strategy (with feeder trips and
-    several legs); this is the single-plan view used where one problem and plan are wanted.
-    """
-    timings = Timings(hook=hook)
-    geography = locate(scenario, timings=timings, cache_dir=cache_dir)
-    fleet = scenario.shared_fleet()
-    types = [scenario.vehicle_type_by_id[v] for v in fleet.vehicles]
-    if scenario.cost_model is not None:
-        types = list(priced(types, scenario.cost_model))
-    problem = make_problem(scenario, geography, depots=scenario.depots_of(fleet.vehicles),
-                           stops=scenario.stops, vehicle_types=types)
-    with timings.step("solve"):
-        plan, check = solve_checked(problem, make_engine(engine or scenario.solver.engine),
-                                    settings)
-    return PlanResult(scenario, geography, problem, plan, check, settings, timings.seconds)

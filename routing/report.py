@@ -30,7 +30,6 @@ from geodata.places import read_boundary
 from routing.compare import Comparison
 from routing.costs import CostModel
 from routing.model import DEFAULT_PROFILE, LOAD_DIMENSIONS, Plan, Problem, Route, Unserved
-from routing.pipeline import PlanResult, settings_document
 from routing.strategies import Leg, StrategyResult
 
 #: Road classes drawn in grey under the routes on maps.
@@ -38,13 +37,6 @@ MAP_ROAD_CLASSES = ("motorway", "trunk", "primary", "secondary", "tertiary")
 
 #: Route lines on maps drop vertices that move them less than this (the files keep them all).
 DISPLAY_TOLERANCE_M = 10.0
-
-
-def as_strategy(result: PlanResult) -> StrategyResult:
-    """A single plan seen as a one-leg consolidated strategy (no feeder trips)."""
-    leg = Leg("shared fleet", "delivery", result.problem, result.plan, result.check)
-    return StrategyResult("consolidated", result.scenario, result.geography, (leg,), (), 0,
-                          result.plan.unserved, result.plan.solve_time_s)
 
 
 def _route_entry(leg: Leg, route: Any, max_load: tuple[int, ...]) -> dict[str, Any]:
@@ -209,14 +201,6 @@ def _merged_for_display(legs: list[Leg]) -> Leg:
     plan = Plan(problem="display", engine=legs[0].plan.engine, seed=legs[0].plan.seed,
                 routes=tuple(routes), unserved=tuple(unserved))
     return Leg("all", "delivery", problem, plan, legs[0].check)
-
-
-def write_reports(result: PlanResult, out_dir: Path, *, tiles: bool = False) -> list[Path]:
-    """Write the reports of a single-plan result (see :func:`write_strategy_reports`)."""
-    return write_strategy_reports(
-        as_strategy(result), out_dir, seed=result.settings.seed, engine=result.plan.engine,
-        settings=settings_document(result.settings), tiles=tiles)
-
 
 def write_comparison_map(comparison: Comparison, path: Path, *, tiles: bool = False) -> Path:
     """One map with a switchable layer per strategy, on the scenario's roads and boundary."""

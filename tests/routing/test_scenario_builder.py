@@ -16,7 +16,7 @@ from geodata.roads import read_road_network
 from routing.demand import village_demand
 from routing.errors import InputError
 from routing.model import Stop
-from routing.pipeline import plan_scenario, settings_for
+from routing.pipeline import settings_for
 from routing.scenario import load_scenario
 from routing.scenario_builder import (
     BRANCH_RING_M,
@@ -79,10 +79,10 @@ def test_county_scenario_holds_its_villages_towns_and_seat(jia: Path) -> None:
 
 def test_county_scenario_solves_on_roads_cut_to_the_county(jia: Path) -> None:
     sc = load_scenario(jia / "scenario.toml")
-    result = plan_scenario(sc, settings_for(sc, time_limit_s=1))
-    assert result.check.ok
-    assert not result.plan.unserved
-    assert sorted(s for r in result.plan.routes for s in r.stops) == sorted(
+    result = run_strategy(sc, "consolidated", settings_for(sc, time_limit_s=1))
+    assert all(leg.check.ok for leg in result.legs)
+    assert not result.unserved
+    assert sorted(s for leg in result.legs for r in leg.plan.routes for s in r.stops) == sorted(
         s.id for s in sc.stops)
     # Jia spans 116.00-116.10 E. Ways with a node within 2 km stay whole (the east-west primary
     # crosses both counties); the north-south roads of Yi, from 116.14 E on, are cut away.
