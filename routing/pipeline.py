@@ -15,7 +15,7 @@ from geodata.matrices import TravelMatrices, travel_matrices
 from geodata.places import read_boundary
 from geodata.profiles import profile_network
 from geodata.roads import DEFAULT_SPEEDS_KMH, RoadNetwork, read_road_network
-from geodata.snapping import Snap, snap_points
+from geodata.snapping import NO_STOPPING_HIGHWAYS, Snap, snap_points
 from routing.engines.base import SolveSettings
 from routing.errors import InputError
 from routing.model import DEFAULT_PROFILE, Depot
@@ -87,7 +87,8 @@ def locate(scenario: Scenario, *, timings: Timings, cache_dir: Path | None = Non
     points = {loc.id: (loc.lon, loc.lat)
               for loc in (*scenario.depots, *scenario.stations, *extra, *scenario.stops)}
     with timings.step("snap"):
-        network, snaps = snap_points(network, points)
+        roads = network
+        network, snaps = snap_points(roads, points)
     limit = scenario.network.max_access_m
     stop_ids = {s.id for s in scenario.stops}
     too_far = {
@@ -104,9 +105,14 @@ def locate(scenario: Scenario, *, timings: Timings, cache_dir: Path | None = Non
         profiles = {}
         for vt in scenario.vehicle_types:
             if vt.profile != DEFAULT_PROFILE and vt.profile not in profiles:
-                restricted = profile_network(network, max_speed_kmh=vt.max_speed_kmh,
+                # A vehicle that avoids some roads joins the network at its own nearest road.
+                restricted = profile_network(roads, max_speed_kmh=vt.max_speed_kmh,
                                              avoid_roads=vt.avoid_roads)
-                profiles[vt.profile] = travel_matrices(restricted, snaps, cache_dir=cache_dir,
+                restricted, own_snaps = snap_points(
+                    restricted, points,
+                    skip_highways=NO_STOPPING_HIGHWAYS | set(vt.avoid_roads))
+                profiles[vt.profile] = travel_matrices(restricted, own_snaps,
+                                                       cache_dir=cache_dir,
                                                        allow_unreachable=True)
     notes = []
     fragments = sum(1 for sid in stop_ids if snaps[sid].outside_component)

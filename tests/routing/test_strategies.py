@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 
@@ -160,3 +161,23 @@ def test_local_rounds_wait_for_the_trunk_to_unload_at_their_station():
     assert ready == 8 * 3600 + 200 + 300
     assert all(r.start_s >= ready for r in local.plan.routes)
     assert all(leg.check.ok for leg in result.legs)
+
+
+def test_a_tricycle_that_avoids_a_road_class_joins_the_network_at_its_own_nearest_road(tmp_path):
+    # Both township stations of the small county lie on tertiary roads; a tricycle barred from
+    # them must still reach its villages, entering the network at the nearest road it may use.
+    import shutil
+
+    from routing.pipeline import settings_for
+    from routing.scenario import load_scenario
+
+    source = Path(__file__).parents[1] / "data" / "small_county"
+    shutil.copytree(source, tmp_path / "sc")
+    toml = tmp_path / "sc" / "scenario.toml"
+    toml.write_text(toml.read_text(encoding="utf-8").replace(
+        'avoid_roads = ["motorway", "motorway_link"]', 'avoid_roads = ["tertiary"]'),
+        encoding="utf-8")
+    sc = load_scenario(toml)
+    result = run_strategy(sc, "township-relay", settings_for(sc, time_limit_s=1))
+    assert all(leg.check.ok for leg in result.legs)
+    assert result.kpis()["stops_served"] == 9
