@@ -24,7 +24,7 @@ import csv
 import math
 import re
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -250,17 +250,6 @@ def run_instance(instance: BenchInstance, engine: str | Engine, settings: SolveS
         cost=cost if feasible else None, gap_pct=gap, time_s=round(elapsed, 2),
         routes=len(plan.routes), unserved=len(plan.unserved), feasible=feasible,
         violations="; ".join(report.violations[:3]))
-
-
-def run_suite(paths: Iterable[Path], engines: Sequence[str], settings: SolveSettings
-              ) -> list[BenchResult]:
-    """Every engine on every instance, instances read once, in the order given."""
-    results = []
-    for path in paths:
-        instance = read_instance(Path(path))
-        for engine in engines:
-            results.append(run_instance(instance, engine, settings))
-    return results
 
 
 CSV_FIELDS = tuple(BenchResult.__dataclass_fields__)

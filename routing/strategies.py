@@ -257,10 +257,11 @@ class _Runner:
         geo = self.geography
         index = {loc: i for i, loc in enumerate(geo.matrices.ids)}
         out = []
+        per_carrier = carrier_stops(self.scenario)
         for carrier in self.scenario.carriers:
             if carrier.depot == hub:
                 continue
-            mine = carrier_stops(self.scenario)[carrier.id]
+            mine = per_carrier[carrier.id]
             parcels = sum(s.parcels for s in mine)
             weight = sum(s.weight_kg for s in mine)
             vt = self.scenario.vehicle_type_by_id[carrier.vehicles[0]]
