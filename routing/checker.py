@@ -4,6 +4,10 @@ The checker recomputes every route from the matrices, stop by stop: distance, th
 (arrival, waiting, service, time windows, shift length) and the load profile of every capacity
 dimension, with deliveries leaving the depot aboard and pickups joining them. It also checks that
 every stop is served exactly once or listed as unserved, and that no vehicle is used twice.
+
+Unserved stops are verified too: each kind of reason must hold by the shared feasibility rules
+(:mod:`routing.feasibility`), so a plan that calls a stop "fleet too small" while an idle vehicle
+could have served it, or "too big" while some vehicle type carries it, is rejected.
 """
 
 from __future__ import annotations
@@ -15,7 +19,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from routing.errors import PlanError
-from routing.model import LOAD_DIMENSIONS, Plan, Problem, Route, VehicleType
+from routing.feasibility import Schedule, fits, insertion_fits, lone_trip
+from routing.model import LOAD_DIMENSIONS, Plan, Problem, Route, Unserved, VehicleType, Why
 
 
 @dataclass(frozen=True)
@@ -64,6 +69,10 @@ def check_plan(problem: Problem, plan: Plan, *, strict: bool = True) -> CheckRep
     for u in plan.unserved:
         if not u.reason.strip():
             violations.append(f"unserved stop {u.stop} has no reason")
+        elif u.stop in problem.stop_by_id:
+            wrong = _false_reason(problem, plan, u)
+            if wrong:
+                violations.append(f"unserved stop {u.stop} is listed as {u.why}, but {wrong}")
     used = Counter(r.vehicle for r in plan.routes)
     for vehicle, n in used.items():
         if n > 1:
@@ -154,3 +163,37 @@ def _check_route(problem: Problem, route: Route, vehicle_type: VehicleType,
                               f"the capacity of {capacity[d]}")
     return RouteCheck(route.vehicle, distance, end, tuple(int(x) for x in peak),
                       tuple(tuple(int(x) for x in row) for row in profile))
+
+
+def _false_reason(problem: Problem, plan: Plan, unserved: Unserved) -> str | None:
+    """What contradicts ``unserved``'s claimed kind of reason, or None if the claim holds."""
+    stop = problem.stop_by_id[unserved.stop]
+    types = problem.vehicle_types
+    if unserved.why is Why.NO_ROAD:
+        return None if stop.id in problem.excluded else "it was not excluded for want of a road"
+    if stop.id in problem.excluded:
+        return f"it was excluded before solving ({problem.excluded[stop.id]})"
+    if unserved.why is Why.DROPPED:
+        return "the reason was never diagnosed"
+    carriers = [vt for vt in types if fits(vt, stop)]
+    if unserved.why is Why.TOO_BIG:
+        return f"{carriers[0].id} can carry it" if carriers else None
+    if not carriers:
+        return "no vehicle type can carry it (too big)"
+    able = [vt for vt in carriers if isinstance(lone_trip(problem, vt, stop.id), Schedule)]
+    if unserved.why is Why.UNREACHABLE:
+        return f"{able[0].id} can serve it on a trip of its own" if able else None
+    if not able:
+        return "no vehicle type that carries it can reach it in its shift (unreachable)"
+    if unserved.why is not Why.FLEET_TOO_SMALL:
+        return f"{unserved.why} does not apply to a single echelon's plan"
+    used = {r.vehicle for r in plan.routes}
+    idle = [v.id for v in problem.vehicles if v.type in able and v.id not in used]
+    if idle:
+        return f"vehicle {idle[0]} is unused and could serve it alone"
+    by_id = {vt.id: vt for vt in types}
+    for route in plan.routes:
+        if route.vehicle_type in by_id and insertion_fits(
+                problem, by_id[route.vehicle_type], route.stops, stop.id):
+            return f"route {route.vehicle} has room for it"
+    return None

@@ -1,71 +1,92 @@
-"""Find why a stop was left unserved, from the problem alone (any engine's drops get the same)."""
+"""Find why a stop was left unserved, from the problem and the plan alone (any engine alike).
+
+Each reason is decided by the shared rules of :mod:`routing.feasibility`, vehicle type by vehicle
+type, so the fit and the reach are checked for the same type:
+
+* ``no road``: excluded before solving (the geography found no road near the village);
+* ``too big``: no vehicle type of the leg can carry its delivery and pickup;
+* ``unreachable``: every type that can carry it cannot reach it within its window and be back
+  within its shift (or has no road path for its travel profile);
+* ``fleet too small``: some type could serve it on a trip of its own, but every vehicle of such a
+  type is already in use and no route of the plan has room for it (no feasible insertion).
+
+A stop that fits none of these, i.e. one an unused vehicle could serve alone or one that fits into
+a route of the plan, was dropped by a search that fell short: :func:`missed_stops` lists them and
+the solve step retries or fails (:mod:`routing.solve`); it is never reported as unserved.
+"""
 
 from __future__ import annotations
 
-from geodata.matrices import UNREACHABLE
-from routing.engines.base import DROPPED_BY_ENGINE
-from routing.model import LOAD_DIMENSIONS, Plan, Problem, Unserved
+from dataclasses import replace
+
+from routing.feasibility import Infeasible, fits, insertion_fits, lone_trip
+from routing.model import LOAD_DIMENSIONS, Plan, Problem, Unserved, Why
 
 
-def _clock(seconds: int) -> str:
-    return f"{seconds // 3600:02d}:{seconds % 3600 // 60:02d}"
+def _sizes(problem: Problem) -> str:
+    return ", ".join(f"{vt.id} {vt.capacity_parcels} parcels / {vt.capacity_kg} kg"
+                     for vt in problem.vehicle_types)
 
 
-def unserved_reason(problem: Problem, stop_id: str) -> str:
-    """The first reason that explains why no vehicle of the fleet can or did serve ``stop_id``.
-
-    Checked in order: excluded before solving (e.g. no road nearby), no vehicle type can reach
-    the stop's time window from its depot within the shift, the fleet's total capacity is below
-    the day's demand, else the solver found no room in any route (fleet too small or too little
-    search time).
-    """
+def unserved_reason(problem: Problem, plan: Plan, stop_id: str) -> Unserved | None:
+    """Why ``plan`` leaves ``stop_id`` unserved, or None when it could have been served."""
     if stop_id in problem.excluded:
-        return problem.excluded[stop_id]
+        return Unserved(stop_id, problem.excluded[stop_id], Why.NO_ROAD)
     stop = problem.stop_by_id[stop_id]
-    s = problem.index[stop_id]
-    reasons = []
-    for vt in problem.vehicle_types:
-        depot = problem.depot_by_id[vt.depot]
-        d = problem.index[vt.depot]
-        _, duration_s = problem.matrices_for(vt)
-        if max(duration_s[d, s], duration_s[s, d]) >= UNREACHABLE:
-            reasons.append(f"no road path between {vt.depot} and the stop for {vt.id} "
-                           f"(travel profile {vt.profile})")
-            continue
-        # Leave as late as still reaches the stop when it opens: waiting is not driving.
-        earliest = max(vt.shift_start_s, depot.open_s)
-        leave = max(earliest, stop.open_s - int(duration_s[d, s]))
-        arrive = max(leave + int(duration_s[d, s]), stop.open_s)
-        back = arrive + int(problem.service_s[s]) + int(duration_s[s, d])
-        if arrive > stop.close_s:
-            reasons.append(f"{vt.id} from {vt.depot} arrives {_clock(arrive)} at the earliest, "
-                           f"after the window closes at {_clock(stop.close_s)}")
-        elif back - leave > vt.max_duration_s:
-            reasons.append(f"the round trip from {vt.depot} takes {(back - leave) / 3600:.1f} h, "
-                           f"over the {vt.max_duration_s / 3600:.1f} h shift of {vt.id}")
-        elif back > min(depot.close_s, vt.shift_end_s):
-            reasons.append(f"{vt.id} cannot be back at {vt.depot} before its shift ends or the "
-                           f"depot closes at {_clock(min(depot.close_s, vt.shift_end_s))}")
-        else:
-            reasons = []
-            break
-    if reasons:
-        return "; ".join(reasons)
-    demand = problem.delivery_matrix().sum(axis=0)
-    capacity = [sum(v.type.capacity[i] for v in problem.vehicles)
-                for i in range(len(LOAD_DIMENSIONS))]
-    for dim, need, have in zip(LOAD_DIMENSIONS, demand, capacity, strict=True):
-        if need > have:
-            return (f"fleet too small: the day's {int(need)} {dim} exceed the fleet's "
-                    f"{have} {dim} capacity")
-    return ("fleet too small: no vehicle had capacity or shift time left for this stop "
-            "(add vehicles or allow more solver time)")
+    carriers = [vt for vt in problem.vehicle_types if fits(vt, stop)]
+    if not carriers:
+        return Unserved(stop_id, f"too big: needs {stop.parcels} parcels / {stop.weight_kg} kg "
+                                 f"out and {stop.produce_kg} kg back, more than any vehicle "
+                                 f"carries ({_sizes(problem)})", Why.TOO_BIG)
+    trips = {vt.id: lone_trip(problem, vt, stop_id) for vt in carriers}
+    able = [vt for vt in carriers if not isinstance(trips[vt.id], Infeasible)]
+    if not able:
+        why = "; ".join(t.reason for t in trips.values() if isinstance(t, Infeasible))
+        return Unserved(stop_id, f"unreachable: {why}", Why.UNREACHABLE)
+    used = {r.vehicle for r in plan.routes}
+    for vt in able:
+        if any(v.type.id == vt.id and v.id not in used for v in problem.vehicles):
+            return None
+    types = {vt.id: vt for vt in problem.vehicle_types}
+    for route in plan.routes:
+        if insertion_fits(problem, types[route.vehicle_type], route.stops, stop_id):
+            return None
+    count = sum(1 for v in problem.vehicles if v.type in able)
+    return Unserved(stop_id, f"fleet too small: {_short_of(problem, plan, stop_id)}all {count} "
+                             f"vehicles that could serve it alone "
+                             f"({', '.join(vt.id for vt in able)}) are in use and no route has "
+                             f"room for its {stop.parcels} parcels / {stop.weight_kg} kg out and "
+                             f"{stop.produce_kg} kg back (add vehicles)", Why.FLEET_TOO_SMALL)
+
+
+def _short_of(problem: Problem, plan: Plan, stop_id: str) -> str:
+    """Where the whole fleet cannot carry the served load plus this stop, say so."""
+    served = [problem.stop_by_id[s] for r in plan.routes for s in r.stops]
+    stop = problem.stop_by_id[stop_id]
+    for d, dim in enumerate(LOAD_DIMENSIONS):
+        have = sum(v.type.capacity[d] for v in problem.vehicles)
+        for label, part in (("out", "delivery"), ("back", "pickup")):
+            need = sum(getattr(s, part)[d] for s in served) + getattr(stop, part)[d]
+            if need > have:
+                return (f"the fleet carries {have} {dim} but the served stops and this one "
+                        f"need {need} {dim} {label}; ")
+    return ""
+
+
+def missed_stops(problem: Problem, plan: Plan) -> tuple[str, ...]:
+    """Stops ``plan`` leaves unserved although a vehicle of the fleet could have served them."""
+    return tuple(u.stop for u in plan.unserved if unserved_reason(problem, plan, u.stop) is None)
 
 
 def explain_unserved(problem: Problem, plan: Plan) -> Plan:
-    """Return ``plan`` with each engine-dropped stop's reason replaced by its diagnosed cause."""
-    unserved = tuple(
-        Unserved(u.stop, unserved_reason(problem, u.stop)) if u.reason == DROPPED_BY_ENGINE else u
-        for u in plan.unserved)
-    return Plan(problem=plan.problem, engine=plan.engine, seed=plan.seed, routes=plan.routes,
-                unserved=unserved, solve_time_s=plan.solve_time_s, objective=plan.objective)
+    """Return ``plan`` with every engine-dropped stop's reason replaced by its diagnosed cause.
+
+    A stop that could have been served keeps ``Why.DROPPED``: the checker rejects such a plan.
+    """
+    unserved = []
+    for u in plan.unserved:
+        if u.why is not Why.DROPPED:
+            unserved.append(u)
+            continue
+        unserved.append(unserved_reason(problem, plan, u.stop) or u)
+    return replace(plan, unserved=tuple(unserved))

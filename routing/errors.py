@@ -39,3 +39,11 @@ class PlanError(RuralRouteError):
         head = violations[0] if violations else "unknown violation"
         more = f" (and {len(violations) - 1} more)" if len(violations) > 1 else ""
         super().__init__(f"plan failed the check: {head}{more}")
+
+
+class SearchError(RuralRouteError):
+    """An engine's search fell short: no solution, or stops left out that a vehicle could serve.
+
+    Not bad input: the command line exits with code 1 and the message names the engine and what
+    to change (more time, another engine, more vehicles).
+    """

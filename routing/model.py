@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from enum import StrEnum
 from functools import cached_property
 
 import numpy as np
@@ -153,11 +154,6 @@ class VehicleType:
         """Capacity per :data:`LOAD_DIMENSIONS`."""
         return (self.capacity_parcels, self.capacity_kg)
 
-    def fits(self, stop: Stop) -> bool:
-        """Whether one vehicle of this type can carry ``stop``'s delivery and its pickup."""
-        return all(d <= c and p <= c for d, p, c in
-                   zip(stop.delivery, stop.pickup, self.capacity, strict=True))
-
     @property
     def shift_end_s(self) -> int:
         """Latest return to the depot: the shift's start plus its length."""
@@ -240,7 +236,9 @@ class Problem:
     Locations are indexed depots first, then stops, in the order given; engines may use those
     indices internally but every result refers to stops and vehicles by id. ``distance_m`` and
     ``duration_s`` are integer matrices over those locations. ``service_s`` is the time spent at
-    each location. ``excluded`` lists stops left out before solving, with the reason.
+    each location. ``excluded`` lists stops left out before solving because no road reaches
+    them (the geography's verdict, with the reason); a stop too big for every vehicle type stays
+    in the problem and is diagnosed as such (:mod:`routing.feasibility`).
     """
 
     name: str
@@ -285,10 +283,8 @@ class Problem:
         for depot in self.depots:
             _require(depot.id in stationed, f"depot {depot.id}",
                      "has no vehicles; leave it out of the problem or station a vehicle type there")
-        for stop in self.stops:
-            _require(stop.id in self.excluded or any(t.fits(stop) for t in self.vehicle_types),
-                     f"stop {stop.id}", "no vehicle type can carry its delivery and pickup; "
-                     "exclude it with a reason")
+        unknown = sorted(set(self.excluded) - {s.id for s in self.stops})
+        _require(not unknown, "excluded", f"names stops not in the problem: {unknown}")
 
     @cached_property
     def vehicles(self) -> tuple[Vehicle, ...]:
@@ -361,12 +357,30 @@ class Route:
         return self.end_s - self.start_s
 
 
+class Why(StrEnum):
+    """The kind of reason a stop is unserved; the checker verifies each kind independently."""
+
+    #: No drivable road near the village (excluded before solving; the geography's verdict).
+    NO_ROAD = "no road"
+    #: No vehicle type of the leg can carry its delivery and pickup.
+    TOO_BIG = "too big"
+    #: No vehicle type that can carry it can reach it and be back within its shift and windows.
+    UNREACHABLE = "unreachable"
+    #: A lone vehicle could serve it, but every such vehicle is in use and no route has room.
+    FLEET_TOO_SMALL = "fleet too small"
+    #: Its load never reached the vehicle that would deliver it (an earlier echelon failed).
+    UPSTREAM = "upstream"
+    #: An engine left it out; not yet diagnosed (never in a checked plan).
+    DROPPED = "dropped"
+
+
 @dataclass(frozen=True)
 class Unserved:
-    """A stop no route visits, with the reason it could not or was not worth serving."""
+    """A stop no route visits, with the kind of reason and a sentence a planner can act on."""
 
     stop: str
     reason: str
+    why: Why = Why.DROPPED
 
 
 @dataclass(frozen=True)
@@ -380,6 +394,8 @@ class Plan:
     unserved: tuple[Unserved, ...]
     solve_time_s: float = 0.0
     objective: int = 0
+    #: What a planner should know about how the plan was found (e.g. a retried search).
+    notes: tuple[str, ...] = ()
 
     @property
     def distance_m(self) -> int:

@@ -16,6 +16,7 @@ from typing import Any
 from geodata.roads import HIGHWAY_CLASSES
 from routing.costs import CostModel, load_cost_model, resolve_cost_model, shipped_cost_models
 from routing.errors import InputError, ModelError
+from routing.feasibility import fits
 from routing.files import read_toml
 from routing.model import Carrier, Depot, Stop, VehicleType
 
@@ -559,7 +560,7 @@ def _check_fits(file: Path, stops_path: Path, stops: tuple[Stop, ...],
                 raise InputError(stops_path, f"stop {stop.id} {col}",
                                  f"{value} exceeds the largest vehicle capacity ({cap}); "
                                  f"split the stop or add a bigger vehicle type in {file.name}")
-        if not any(v.fits(stop) for v in vehicle_types):
+        if not any(fits(v, stop) for v in vehicle_types):
             raise InputError(stops_path, f"stop {stop.id}",
                              f"no single vehicle type carries both its {stop.parcels} parcels "
                              f"and {max(stop.weight_kg, stop.produce_kg)} kg; split the stop "

@@ -8,6 +8,8 @@ import numpy as np
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 
 from routing.engines.base import DROPPED_BY_ENGINE, SolveSettings
+from routing.errors import SearchError
+from routing.feasibility import servable_alone
 from routing.model import LOAD_DIMENSIONS, Plan, Problem, Route, Unserved
 
 #: Upper bound of every time variable: two days in seconds.
@@ -57,7 +59,7 @@ class OrToolsEngine:
         for offset, stop in enumerate(problem.stops):
             index = manager.NodeToIndex(first_depot + offset)
             model.AddDisjunction([index], penalty)
-            if stop.id in problem.excluded:
+            if stop.id in problem.excluded or not servable_alone(problem, stop.id):
                 model.ActiveVar(index).SetValue(0)
 
         params = pywrapcp.DefaultRoutingSearchParameters()
@@ -73,9 +75,8 @@ class OrToolsEngine:
         model.AddAtSolutionCallback(_let_other_threads_run)
         solution = model.SolveWithParameters(params)
         if solution is None:
-            return Plan(problem=problem.name, engine=self.name, seed=settings.seed, routes=(),
-                        unserved=tuple(Unserved(s.id, DROPPED_BY_ENGINE) for s in problem.stops),
-                        solve_time_s=time.perf_counter() - started)
+            raise SearchError(f"ortools found no solution with first solution "
+                              f"{settings.first_solution} in {settings.time_limit_s:g} s")
         return self._read_plan(problem, settings, manager, model, solution, time_dim,
                                time.perf_counter() - started)
 

@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 
 from routing.checker import check_plan
+from routing.diagnose import explain_unserved
 from routing.engines.base import SolveSettings
 from routing.engines.ortools_engine import OrToolsEngine
 from routing.engines.pyvrp_engine import PyVrpEngine, plan_objective
@@ -61,6 +62,7 @@ def run_jobs(problem: Problem, jobs: Sequence[Job]) -> list[Plan]:
 
 def plan_rank(problem: Problem, plan: Plan, objective: str) -> tuple[int, int, int]:
     """Sort key of a candidate plan: (fails the checker, unserved stops, objective value)."""
+    plan = explain_unserved(problem, plan)
     dropped = sum(u.stop not in problem.excluded for u in plan.unserved)
     ok = check_plan(problem, plan, strict=False).ok
     return (0 if ok else 1, dropped, plan_objective(problem, plan, objective))

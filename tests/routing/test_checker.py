@@ -8,7 +8,7 @@ import pytest
 
 from routing.checker import check_plan
 from routing.errors import PlanError
-from routing.model import Plan, Route, Stop, Unserved, VehicleType
+from routing.model import Plan, Route, Stop, Unserved, VehicleType, Why
 from tests.routing.problems import line_problem
 
 START = 8 * 3600
@@ -127,3 +127,32 @@ def test_a_route_ending_after_the_shift_is_rejected(three_stops):
                end_s=19 * 3600 + 3780), start_s=19 * 3600 + 3000)
     with pytest.raises(PlanError, match="after its shift ends at 61200 s"):
         check_plan(three_stops, _plan(late))
+
+
+def test_a_false_fleet_too_small_is_rejected_when_a_van_is_idle(three_stops):
+    route = _route(("a", "b"), distance_m=4000, load=(20, 20),
+                   arrivals=(START + 100, START + 260), end_s=START + 580)
+    claim = Unserved("c", "fleet too small", Why.FLEET_TOO_SMALL)
+    with pytest.raises(PlanError, match="listed as fleet too small, but vehicle van-02 is unused"):
+        check_plan(three_stops, _plan(route, unserved=(claim,)))
+
+
+def test_a_false_too_big_and_a_false_unreachable_are_rejected(three_stops):
+    route = _route(("a", "b"), distance_m=4000, load=(20, 20),
+                   arrivals=(START + 100, START + 260), end_s=START + 580)
+    for why, wrong in ((Why.TOO_BIG, "van can carry it"),
+                       (Why.UNREACHABLE, "van can serve it on a trip of its own"),
+                       (Why.NO_ROAD, "it was not excluded for want of a road"),
+                       (Why.DROPPED, "the reason was never diagnosed")):
+        with pytest.raises(PlanError, match=f"listed as {why}, but {wrong}"):
+            check_plan(three_stops, _plan(route, unserved=(Unserved("c", "because", why),)))
+
+
+def test_a_true_reason_passes():
+    vans = [VehicleType("van", count=1, capacity_parcels=100, capacity_kg=100, depot="d",
+                        max_duration_s=3600)]
+    problem = line_problem({"a": 1000, "far": 30_000}, vehicle_types=vans)
+    route = _route(("a",), distance_m=2000, load=(10, 10), arrivals=(START + 100,),
+                   end_s=START + 260)
+    claim = Unserved("far", "the round trip takes 1.7 h", Why.UNREACHABLE)
+    assert check_plan(problem, _plan(route, unserved=(claim,))).ok

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from routing.engines.base import SolveSettings
-from routing.model import Stop, VehicleType
+from routing.model import Stop, VehicleType, Why
 from routing.solve import make_engine, solve_checked
 from tests.routing.problems import line_problem
 
@@ -87,7 +87,10 @@ def test_fleet_too_small_is_the_reason_when_capacity_runs_out():
     plan, report = solve_checked(problem, make_engine("ortools"), FAST)
     assert report.ok
     assert len(plan.unserved) == 1
-    assert plan.unserved[0].reason.startswith("fleet too small: the day's 240 parcels exceed")
+    assert plan.unserved[0].why is Why.FLEET_TOO_SMALL
+    assert plan.unserved[0].reason.startswith(
+        "fleet too small: the fleet carries 200 parcels but the served stops and this one need "
+        "240 parcels out")
 
 
 def test_same_settings_give_the_same_plan(three_stops):
