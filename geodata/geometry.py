@@ -1,4 +1,9 @@
-"""Road-following route lines (EPSG:4326) for maps."""
+"""Road-following route lines (EPSG:4326) for maps and route sheets.
+
+Each leg is drawn along the fastest road path, the one :func:`geodata.matrices.travel_matrices`
+measures (same :func:`geodata.matrices.path_weight`, same tie-break), so a leg's line is as long
+as its matrix distance and the map shows the road the schedule drives.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +15,7 @@ import numpy as np
 import shapely
 from scipy.sparse.csgraph import dijkstra
 
-from geodata.matrices import road_csr
+from geodata.matrices import fastest_csr
 from geodata.roads import RoadNetwork
 from geodata.snapping import Snap
 from routing.errors import ModelError, NetworkError
@@ -24,8 +29,10 @@ def route_geometry(
 ) -> shapely.LineString:
     """Return the line a vehicle drives visiting ``sequence`` in order, along the roads.
 
-    Each leg runs from the location straight to its road node, along the shortest-distance
-    road path (the one the distance matrix counts), and straight on to the next location.
+    Each leg runs from the location straight to its road node, along the fastest road path
+    (the one both travel matrices count), and straight on to the next location. Pass the
+    network of the vehicle's profile (:func:`geodata.profiles.profile_network`) for a vehicle
+    that has one, so the line is the path its own matrices measure.
 
     Parameters
     ----------
@@ -59,14 +66,15 @@ def route_geometries(
     snaps: Mapping[str, Snap],
     sequences: Mapping[str, Sequence[str]],
     *,
-    first_radius_m: float = 5_000.0,
+    first_radius_s: float = 600.0,
 ) -> dict[str, shapely.LineString]:
     """Return :func:`route_geometry` of many routes at once, keyed like ``sequences``.
 
     The same lines, built for a region: the road matrix is made once, and each leg's path comes
-    from a Dijkstra run bounded to a radius (``first_radius_m``, doubled until every leg from
-    that location is reached), so a leg between neighbouring villages explores a few thousand
-    nodes instead of the whole tile.
+    from a Dijkstra run bounded to a travel time (``first_radius_s``, quadrupled until every leg
+    from that location is reached), so a leg between neighbouring villages explores a few
+    thousand nodes instead of the whole tile. Within its bound a Dijkstra run is exact, so the
+    paths are those of an unbounded run.
 
     Raises
     ------
@@ -82,7 +90,7 @@ def route_geometries(
         if unknown:
             raise ModelError(f"route {key}: no snapped location {unknown[0]!r}")
     graph = network.graph
-    nodes, matrix = road_csr(graph, "length_m")
+    nodes, matrix = fastest_csr(graph)
     lon = np.array([graph.nodes[n]["lon"] for n in nodes.tolist()])
     lat = np.array([graph.nodes[n]["lat"] for n in nodes.tolist()])
     where = {loc: int(np.searchsorted(nodes, snaps[loc].node))
@@ -93,7 +101,7 @@ def route_geometries(
             targets.setdefault(where[a], set()).add(where[b])
     predecessors: dict[int, np.ndarray] = {}
     for start, ends in targets.items():
-        radius = first_radius_m
+        radius = first_radius_s
         wanted = np.fromiter(ends, dtype=np.int64)
         while True:
             dist, pred = dijkstra(matrix, directed=True, indices=start,

@@ -1,8 +1,11 @@
 """All-pairs road distance and travel-time matrices between snapped locations.
 
-Entry ``(i, j)`` is the access leg from location ``i`` to its road node, the shortest
-road path to ``j``'s node, and ``j``'s access leg. Distances use shortest-distance
-paths and durations fastest paths, each from one multi-source Dijkstra run.
+Entry ``(i, j)`` is the access leg from location ``i`` to its road node, the fastest road
+path to ``j``'s node, and ``j``'s access leg. Distance and duration are both measured along
+that one path, as OSRM and VROOM report them, so the kilometres (and per-km cost, CO2) are
+those of the path the schedule drives and the map draws (:mod:`geodata.geometry` picks the
+same path). One multi-source Dijkstra run on the travel times gives each source's tree of
+fastest paths; lengths and times are then summed along the tree.
 """
 
 from __future__ import annotations
@@ -30,7 +33,13 @@ from routing.errors import ModelError, NetworkError
 ACCESS_SPEED_KMH = 15.0
 
 #: Bump when the matrix computation changes, so stale cache files are not reused.
-CACHE_VERSION = 1
+#: 2: distances along the fastest path instead of the shortest one.
+CACHE_VERSION = 2
+
+#: Seconds added per metre to an edge's travel time when choosing a path: among paths equally
+#: fast the shorter one wins, so the matrices and the map line agree on the same path. It moves
+#: a 100 km leg's choice by at most 0.1 s, well under the seconds the matrices are rounded to.
+TIE_BREAK_S_PER_M = 1e-6
 
 #: Sources per Dijkstra call: bounds memory to ``chunk x nodes`` floats on large graphs.
 _SOURCE_CHUNK = 64
@@ -45,9 +54,9 @@ class TravelMatrices:
     ids
         Location ids, the row and column order.
     distance_m
-        int64 metres, rounded, along shortest-distance paths.
+        int64 metres, rounded, along the fastest path (ties: the shorter).
     duration_s
-        int64 seconds, rounded, along fastest paths.
+        int64 seconds, rounded, along the same path.
     """
 
     ids: tuple[str, ...]
@@ -55,8 +64,18 @@ class TravelMatrices:
     duration_s: np.ndarray
 
 
-def road_csr(graph: nx.MultiDiGraph, weight: str) -> tuple[np.ndarray, csr_matrix]:
-    """Return the graph's sorted node ids and its ``weight`` adjacency as a CSR matrix.
+def path_weight(
+    length_m: np.ndarray | float, time_s: np.ndarray | float
+) -> np.ndarray | float:
+    """Return the weight fastest paths minimise: travel time, ties broken by length.
+
+    See :data:`TIE_BREAK_S_PER_M`; the matrices and the route lines both use it.
+    """
+    return time_s + TIE_BREAK_S_PER_M * length_m
+
+
+def fastest_csr(graph: nx.MultiDiGraph) -> tuple[np.ndarray, csr_matrix]:
+    """Return the graph's sorted node ids and its :func:`path_weight` adjacency as a CSR.
 
     Parallel edges keep their minimum weight: building a CSR from COO would sum them.
 
@@ -64,16 +83,15 @@ def road_csr(graph: nx.MultiDiGraph, weight: str) -> tuple[np.ndarray, csr_matri
     ----------
     graph
         A road graph (see :class:`geodata.roads.RoadNetwork`).
-    weight
-        The edge attribute to use, ``"length_m"`` or ``"time_s"``.
 
     Returns
     -------
     tuple of numpy.ndarray and scipy.sparse.csr_matrix
         Row/column ``k`` of the matrix is node ``nodes[k]``.
     """
-    nodes, u, v, weights = _edge_arrays(graph, (weight,))
-    return nodes, _min_csr(nodes.size, u, v, weights[0])
+    nodes, u, v, (length, time) = _edge_arrays(graph, ("length_m", "time_s"))
+    matrix, _ = _pick_csr(nodes.size, u, v, [path_weight(length, time)])
+    return nodes, matrix
 
 
 #: Distance (m) and duration (s) entered for a pair with no road path, when allowed: larger than
@@ -142,12 +160,10 @@ def travel_matrices(
 
     access = np.array([snaps[i].access_m for i in ids], dtype=float)
     access_s = access / (access_speed_kmh / 3.6)
-    size, cu, cv, (c_length, c_time), position = contract_chains(
-        nodes.size, u, v, [length, time], terminals=where)
-    sources = position[where]
-    road_m = _road_costs(_min_csr(size, cu, cv, c_length), sources)
-    road_s = _road_costs(_min_csr(size, cu, cv, c_time), sources)
-    unreachable = ~(np.isfinite(road_m) & np.isfinite(road_s))
+    size, cu, cv, weights, position = contract_chains(
+        nodes.size, u, v, [path_weight(length, time), length, time], terminals=where)
+    road_m, road_s = _fastest_paths(size, cu, cv, weights, position[where])
+    unreachable = ~np.isfinite(road_m)
     if unreachable.any() and allow_unreachable:
         road_m[unreachable] = road_s[unreachable] = UNREACHABLE
         cache = None
@@ -181,13 +197,15 @@ def _edge_arrays(
 def contract_chains(
     n: int, u: np.ndarray, v: np.ndarray, weights: list[np.ndarray], *, terminals: np.ndarray
 ) -> tuple[int, np.ndarray, np.ndarray, list[np.ndarray], np.ndarray]:
-    """Replace every chain of two-neighbour nodes by one edge per direction, keeping distances.
+    """Replace every chain of two-neighbour nodes by one edge per direction, keeping paths.
 
     An unsimplified OSM graph is mostly chains of nodes that only bend a road: a node with
     exactly two distinct neighbours that is not a ``terminal`` is passed through by every
-    shortest path that uses it, so the chain between two junctions becomes one edge whose weight
-    is the chain's sum (per weight, parallel edges take their minimum). Shortest-path costs
-    between the remaining nodes are unchanged, and Dijkstra runs on ~4x fewer nodes.
+    path that uses it, so the chain between two junctions becomes one edge whose weights are
+    the chain's sums. Of parallel edges, the one with the least first weight is kept (ties: the
+    least second weight, and so on) and its other weights come with it, so they stay the
+    weights of the path the first one picks. Shortest paths by the first weight between the
+    remaining nodes are unchanged, and Dijkstra runs on ~4x fewer nodes.
 
     Parameters
     ----------
@@ -196,7 +214,8 @@ def contract_chains(
     u, v
         Directed edges.
     weights
-        One array per edge weight (e.g. length and time), each aligned with ``u``.
+        One array per edge weight, each aligned with ``u``; the first one picks among
+        parallel edges (e.g. :func:`path_weight`, then length and time).
     terminals
         Node positions that must stay (the snapped locations).
 
@@ -209,12 +228,11 @@ def contract_chains(
     loops = u != v
     u, v, weights = u[loops], v[loops], [w[loops] for w in weights]
     key = u * n + v
-    order = np.argsort(key, kind="stable")
+    order = np.lexsort((*weights[::-1], key))
     key = key[order]
-    first = np.r_[True, key[1:] != key[:-1]]
-    starts = np.flatnonzero(first)
+    first = np.r_[True, key[1:] != key[:-1]][: key.size]
     keys = key[first]
-    best = [np.minimum.reduceat(w[order], starts) if starts.size else w[:0] for w in weights]
+    best = [w[order][first] for w in weights]
 
     # Distinct undirected neighbours of every node.
     a, b = keys // n, keys % n
@@ -259,25 +277,70 @@ def contract_chains(
     return int((~passing).sum()), new_u, new_v, new_w, position
 
 
-def _min_csr(n: int, u: np.ndarray, v: np.ndarray, w: np.ndarray) -> csr_matrix:
-    """Build an ``n x n`` CSR keeping the smallest weight of parallel ``u -> v`` edges."""
-    order = np.lexsort((w, v, u))
+def _pick_csr(
+    n: int, u: np.ndarray, v: np.ndarray, weights: list[np.ndarray]
+) -> tuple[csr_matrix, list[np.ndarray]]:
+    """Build an ``n x n`` CSR of ``weights[0]``, one entry per ``u -> v`` pair.
+
+    Of parallel edges the one with the least ``weights[0]`` is kept (ties: the next weights).
+    The other weights of the kept edges are returned aligned with the CSR's ``data``, whose
+    entries are sorted by row, then column.
+    """
+    order = np.lexsort((*weights[::-1], v, u))
     pair = u[order] * n + v[order]
-    first = order[np.r_[True, pair[1:] != pair[:-1]]]
+    first = order[np.r_[True, pair[1:] != pair[:-1]][: pair.size]]
+    indptr = np.r_[0, np.cumsum(np.bincount(u[first], minlength=n))]
     # Explicit zeros stay edges in csgraph, so zero-length pieces are safe here.
-    return csr_matrix((w[first], (u[first], v[first])), shape=(n, n))
+    matrix = csr_matrix((weights[0][first], v[first], indptr), shape=(n, n))
+    return matrix, [w[first] for w in weights[1:]]
 
 
-def _road_costs(matrix: csr_matrix, sources: np.ndarray) -> np.ndarray:
-    """Return shortest path costs between every pair of ``sources`` (node positions)."""
+def _fastest_paths(
+    n: int, u: np.ndarray, v: np.ndarray, weights: list[np.ndarray], sources: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Return length and time of the fastest path between every pair of ``sources``.
+
+    ``weights`` are :func:`path_weight`, length and time per edge. Unreachable pairs are inf.
+    """
+    matrix, (length, time) = _pick_csr(n, u, v, weights)
+    keys = np.repeat(np.arange(n, dtype=np.int64), np.diff(matrix.indptr)) * n + matrix.indices
     unique, inverse = np.unique(sources, return_inverse=True)
-    rows = np.empty((unique.size, sources.size))
+    road_m = np.empty((unique.size, sources.size))
+    road_s = np.empty((unique.size, sources.size))
     for start in range(0, unique.size, _SOURCE_CHUNK):
         chunk = unique[start : start + _SOURCE_CHUNK]
-        rows[start : start + chunk.size] = dijkstra(matrix, directed=True, indices=chunk)[
-            :, sources
-        ]
-    return rows[inverse]
+        cost, pred = dijkstra(matrix, directed=True, indices=chunk, return_predecessors=True)
+        sum_m, sum_s = _sum_back(pred, sources, keys, length, time)
+        reached = np.isfinite(cost[:, sources])
+        road_m[start : start + chunk.size] = np.where(reached, sum_m, np.inf)
+        road_s[start : start + chunk.size] = np.where(reached, sum_s, np.inf)
+    return road_m[inverse], road_s[inverse]
+
+
+def _sum_back(
+    pred: np.ndarray, targets: np.ndarray, keys: np.ndarray, length: np.ndarray, time: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Sum edge lengths and times along each source's fastest-path tree to every target.
+
+    ``pred`` is Dijkstra's predecessor matrix (one row per source, -9999 at the root and at
+    unreached nodes); ``keys`` the sorted ``u * n + v`` of the edges that ``length`` and
+    ``time`` belong to. Every (source, target) pair steps back one edge per pass, all at once,
+    so memory stays ``sources x targets`` whatever the size of the graph.
+    """
+    n = pred.shape[1]
+    rows = np.repeat(np.arange(pred.shape[0]), targets.size)
+    cols = np.tile(np.arange(targets.size), pred.shape[0])
+    here = targets[cols].astype(np.int64)
+    sum_m = np.zeros((pred.shape[0], targets.size))
+    sum_s = np.zeros((pred.shape[0], targets.size))
+    back = pred[rows, here].astype(np.int64)
+    while (walking := back >= 0).any():
+        rows, cols, here, back = rows[walking], cols[walking], here[walking], back[walking]
+        at = np.searchsorted(keys, back * n + here)
+        sum_m[rows, cols] += length[at]
+        sum_s[rows, cols] += time[at]
+        here, back = back, pred[rows, back].astype(np.int64)
+    return sum_m, sum_s
 
 
 def _with_access(road: np.ndarray, access: np.ndarray) -> np.ndarray:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from itertools import pairwise
+from itertools import pairwise, permutations
 
+import networkx as nx
 import pyproj
 import pytest
 import shapely
 
-from geodata.geometry import route_geometry, simplify_for_display
+from geodata.geometry import route_geometries, route_geometry, simplify_for_display
 from geodata.matrices import travel_matrices
 from geodata.roads import RoadNetwork
 from geodata.snapping import snap_points
@@ -40,6 +41,24 @@ def test_route_follows_roads_from_first_to_last_point(small_network: RoadNetwork
     index = {pid: k for k, pid in enumerate(snaps)}
     legs = sum(int(distance[index[a], index[b]]) for a, b in pairwise(sequence))
     assert _metres(snapped, line) == pytest.approx(legs, abs=len(sequence))
+
+
+def test_every_leg_is_drawn_as_long_as_its_matrix_distance(small_network: RoadNetwork) -> None:
+    points = {**POINTS, "v4": (116.26, 33.46), "v5": (116.28, 33.54)}
+    snapped, snaps = snap_points(small_network, points)
+    distance = travel_matrices(snapped, snaps).distance_m
+    index = {pid: k for k, pid in enumerate(snaps)}
+    pairs = list(permutations(snaps, 2))
+    lines = route_geometries(snapped, snaps, {f"{a}>{b}": [a, b] for a, b in pairs})
+    longer = 0
+    for a, b in pairs:
+        drawn = _metres(snapped, lines[f"{a}>{b}"])
+        assert drawn == pytest.approx(distance[index[a], index[b]], abs=1.0), (a, b)
+        shortest = nx.dijkstra_path_length(snapped.graph, snaps[a].node, snaps[b].node,
+                                           weight="length_m")
+        longer += drawn > shortest + snaps[a].access_m + snaps[b].access_m + 50
+    # The fixture has legs whose fastest path is not the shortest, so the check has teeth.
+    assert longer >= 10
 
 
 def test_route_on_the_tiny_network_uses_the_virtual_nodes(tiny_network: RoadNetwork) -> None:

@@ -1,17 +1,27 @@
-"""Distance and travel-time matrices, checked against networkx shortest paths."""
+"""Distance and travel-time matrices, checked against networkx fastest paths."""
 
 from __future__ import annotations
 
 from dataclasses import replace
+from itertools import pairwise
 from pathlib import Path
 
 import networkx as nx
 import numpy as np
+import pyproj
 import pytest
+import shapely
 
 import geodata.matrices as matrices
-from geodata.matrices import ACCESS_SPEED_KMH, TravelMatrices, travel_matrices
-from geodata.roads import RoadNetwork
+from geodata.geometry import route_geometry
+from geodata.matrices import (
+    ACCESS_SPEED_KMH,
+    UNREACHABLE,
+    TravelMatrices,
+    path_weight,
+    travel_matrices,
+)
+from geodata.roads import RoadNetwork, utm_crs
 from geodata.snapping import Snap, snap_points
 from routing.errors import ModelError, NetworkError
 
@@ -33,7 +43,7 @@ SMALL_POINTS = {
 
 
 def _expected(network: RoadNetwork, snaps: dict[str, Snap], weight: str) -> np.ndarray:
-    """Access legs plus networkx shortest path lengths, as floats."""
+    """Access legs plus networkx shortest path costs by ``weight``, as floats."""
     speed = ACCESS_SPEED_KMH / 3.6
     ids = list(snaps)
     result = np.zeros((len(ids), len(ids)))
@@ -49,6 +59,28 @@ def _expected(network: RoadNetwork, snaps: dict[str, Snap], weight: str) -> np.n
     return result
 
 
+def _fastest_path_lengths(network: RoadNetwork, snaps: dict[str, Snap]) -> np.ndarray:
+    """Access legs plus the length of networkx's fastest path (ties: the shorter), as floats."""
+    graph = network.graph
+
+    def best(u: int, v: int) -> dict[str, float]:
+        return min(graph[u][v].values(), key=lambda d: path_weight(d["length_m"], d["time_s"]))
+
+    def pick(u: int, v: int, _: object) -> float:
+        edge = best(u, v)
+        return float(path_weight(edge["length_m"], edge["time_s"]))
+
+    ids = list(snaps)
+    result = np.zeros((len(ids), len(ids)))
+    for i, a in enumerate(ids):
+        _, paths = nx.single_source_dijkstra(graph, snaps[a].node, weight=pick)
+        for j, b in enumerate(ids):
+            if i != j:
+                road = sum(best(p, q)["length_m"] for p, q in pairwise(paths[snaps[b].node]))
+                result[i, j] = snaps[a].access_m + road + snaps[b].access_m
+    return result
+
+
 @pytest.mark.parametrize("which", ["tiny", "small"])
 def test_matrices_match_networkx(
     which: str, tiny_network: RoadNetwork, small_network: RoadNetwork
@@ -60,8 +92,10 @@ def test_matrices_match_networkx(
     result = travel_matrices(snapped, snaps)
     assert result.ids == tuple(points)
     assert result.distance_m.dtype == result.duration_s.dtype == np.int64
-    np.testing.assert_allclose(result.distance_m, _expected(snapped, snaps, "length_m"), atol=0.51)
+    np.testing.assert_allclose(result.distance_m, _fastest_path_lengths(snapped, snaps), atol=0.51)
     np.testing.assert_allclose(result.duration_s, _expected(snapped, snaps, "time_s"), atol=0.51)
+    # The fastest path is never shorter than the shortest one.
+    assert (result.distance_m >= np.rint(_expected(snapped, snaps, "length_m")) - 1).all()
     assert not np.diag(result.distance_m).any() and not np.diag(result.duration_s).any()
 
 
@@ -124,3 +158,82 @@ def test_errors(tiny_network: RoadNetwork) -> None:
     cut.remove_edges_from(list(cut.in_edges(snaps["north"].node)))
     with pytest.raises(NetworkError, match="no road path"):
         travel_matrices(replace(snapped, graph=cut), snaps)
+
+
+def _detour_network() -> tuple[RoadNetwork, dict[str, Snap]]:
+    """A direct 1 km residential road from A to B, and a faster primary detour via C.
+
+    Residential at 20 km/h takes 180 s; the 2 x 781 m primary at 60 km/h takes 94 s.
+    """
+    crs = utm_crs(116.2, 33.5)
+    to_lonlat = pyproj.Transformer.from_crs(crs, "EPSG:4326", always_xy=True)
+    origin = pyproj.Transformer.from_crs("EPSG:4326", crs, always_xy=True).transform(116.2, 33.5)
+    graph = nx.MultiDiGraph()
+    for node, (dx, dy) in {1: (0, 0), 2: (1000, 0), 3: (500, 600)}.items():
+        x, y = origin[0] + dx, origin[1] + dy
+        lon, lat = to_lonlat.transform(x, y)
+        graph.add_node(node, x=x, y=y, lon=lon, lat=lat)
+    for a, b, highway, kmh in [(1, 2, "residential", 20), (1, 3, "primary", 60),
+                               (3, 2, "primary", 60)]:
+        dx = graph.nodes[b]["x"] - graph.nodes[a]["x"]
+        dy = graph.nodes[b]["y"] - graph.nodes[a]["y"]
+        length = float(np.hypot(dx, dy))
+        for p, q in ((a, b), (b, a)):
+            graph.add_edge(p, q, length_m=length, time_s=length / (kmh / 3.6), highway=highway,
+                           way_id=a * 10 + b)
+    network = RoadNetwork(graph=graph, crs=crs, source=Path("detour.osm"), nodes_total=3,
+                          edges_total=6, outside_nodes=frozenset(),
+                          speeds_kmh={"residential": 20.0, "primary": 60.0})
+    snaps = {name: Snap(name, graph.nodes[n]["lon"], graph.nodes[n]["lat"], n, 0.0, False)
+             for name, n in (("A", 1), ("B", 2))}
+    return network, snaps
+
+
+def test_distance_is_the_length_of_the_fastest_path_not_the_shortest() -> None:
+    network, snaps = _detour_network()
+    result = travel_matrices(network, snaps)
+    detour_m = 2 * float(np.hypot(500, 600))
+    assert result.distance_m[0, 1] == round(detour_m) == 1562
+    assert result.duration_s[0, 1] == round(detour_m / (60 / 3.6)) == 94
+    assert result.distance_m[0, 1] > 1000, "not the 1 km shortest path"
+    # The map draws that same path: through C, as long as the matrix says.
+    line = route_geometry(network, snaps, ["A", "B"])
+    c = network.graph.nodes[3]
+    assert (c["lon"], c["lat"]) in line.coords
+    to_xy = pyproj.Transformer.from_crs("EPSG:4326", network.crs, always_xy=True)
+    drawn = shapely.transform(line, to_xy.transform, interleaved=False).length
+    assert drawn == pytest.approx(result.distance_m[0, 1], abs=0.5)
+
+
+def test_equally_fast_paths_take_the_shorter() -> None:
+    network, snaps = _detour_network()
+    graph = network.graph.copy()
+    # Make the direct road exactly as fast as the detour: the tie goes to the 1 km road.
+    detour_s = sum(graph[p][q][0]["time_s"] for p, q in ((1, 3), (3, 2)))
+    for p, q in ((1, 2), (2, 1)):
+        graph[p][q][0]["time_s"] = detour_s
+    result = travel_matrices(replace(network, graph=graph), snaps)
+    assert result.distance_m[0, 1] == 1000
+    assert result.duration_s[0, 1] == round(detour_s)
+
+
+def test_parallel_edges_carry_the_length_of_the_fastest_one() -> None:
+    network, snaps = _detour_network()
+    graph = network.graph.copy()
+    # A longer but faster parallel road from A to B (a bypass drawn as one edge).
+    graph.add_edge(1, 2, length_m=1200.0, time_s=40.0, highway="primary", way_id=99)
+    result = travel_matrices(replace(network, graph=graph), snaps)
+    assert (result.distance_m[0, 1], result.duration_s[0, 1]) == (1200, 40)
+    assert (result.distance_m[1, 0], result.duration_s[1, 0]) == (1562, 94)
+
+
+def test_unreachable_pairs_get_the_sentinel_when_allowed() -> None:
+    network, snaps = _detour_network()
+    graph = network.graph.copy()
+    graph.remove_edges_from([(2, 1, 0), (2, 3, 0)])
+    cut = replace(network, graph=graph)
+    with pytest.raises(NetworkError, match="no road path from B to A"):
+        travel_matrices(cut, snaps)
+    result = travel_matrices(cut, snaps, allow_unreachable=True)
+    assert result.distance_m[1, 0] == result.duration_s[1, 0] == UNREACHABLE
+    assert (result.distance_m[0, 1], result.duration_s[0, 1]) == (1562, 94)

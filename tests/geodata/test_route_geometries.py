@@ -18,7 +18,7 @@ def test_route_geometries_match_route_geometry_one_by_one(small_network: RoadNet
     network, snaps = snap_points(small_network, POINTS)
     sequences = {"r1": ["d", "a", "b", "d"], "r2": ["d", "c", "d"], "r3": ["a", "a"]}
     # A tiny first radius forces the bounded search to widen before it reaches each leg's end.
-    batch = route_geometries(network, snaps, sequences, first_radius_m=50.0)
+    batch = route_geometries(network, snaps, sequences, first_radius_s=5.0)
     assert list(batch) == ["r1", "r2", "r3"]
     for key, sequence in sequences.items():
         assert batch[key].equals_exact(route_geometry(network, snaps, sequence), 1e-12)
