@@ -29,8 +29,10 @@ from geodata.maps import PlanLayer, route_map, save_map, strategies_map
 from geodata.places import read_boundary
 from routing.compare import Comparison
 from routing.costs import CostModel
+from routing.errors import PlanError
 from routing.model import DEFAULT_PROFILE, LOAD_DIMENSIONS, Plan, Problem, Route, Unserved
 from routing.strategies import Leg, StrategyResult
+from routing.strategy_check import check_strategy
 
 #: Road classes drawn in grey under the routes on maps.
 MAP_ROAD_CLASSES = ("motorway", "trunk", "primary", "secondary", "tertiary")
@@ -85,11 +87,30 @@ def plan_document(result: StrategyResult, *, seed: int, engine: str,
         "kpis": result.kpis(),
         "costs": {m.name: {**result.costs(m).figures(), "currency": m.currency}
                   for m in models},
-        "check": {"ok": all(leg.check.ok for leg in result.legs),
-                  "violations": [v for leg in result.legs for v in leg.check.violations]},
+        "check": check_document(result),
         "notes": list(result.geography.notes),
         "solve_time_s": round(result.solve_time_s, 3),
     }
+
+
+def _leg_check(leg: Leg) -> dict[str, Any]:
+    return {"level": "leg", "name": leg.label, "echelon": leg.echelon, "ok": leg.check.ok,
+            "checked": f"{len(leg.check.routes)} routes recomputed from the matrices (distance, "
+                       f"schedule, windows, shift, loads); {len(leg.problem.stops)} stops each "
+                       f"served once or unserved for a verified reason",
+            "violations": list(leg.check.violations)}
+
+
+def check_document(result: StrategyResult) -> dict[str, Any]:
+    """``plan.json``'s ``"check"``: every check that ran, leg by leg (the per-plan checker) and
+    at strategy level (:mod:`routing.strategy_check`), each with what it compared and its
+    verdict; ``ok`` only when all of them pass."""
+    checks = [_leg_check(leg) for leg in result.legs]
+    checks += [{"level": "strategy", "name": r.name, "ok": r.ok, "checked": r.checked,
+                "details": list(r.details), "violations": list(r.violations)}
+               for r in check_strategy(result, strict=False).rules]
+    violations = [f"{c['name']}: {v}" for c in checks for v in c["violations"]]
+    return {"ok": not violations, "violations": violations, "checks": checks}
 
 
 @cache
@@ -118,9 +139,11 @@ def write_strategy_reports(result: StrategyResult, out_dir: Path, *, seed: int, 
                            cost_models: tuple[CostModel, ...] = (),
                            tiles: bool = False) -> list[Path]:
     """Write plan.json, routes.geojson, stops.geojson, stops.csv and map.html into ``out_dir``."""
-    out_dir.mkdir(parents=True, exist_ok=True)
     document = plan_document(result, seed=seed, engine=engine, settings=settings,
                              cost_models=cost_models)
+    if not document["check"]["ok"]:
+        raise PlanError(document["check"]["violations"])  # a plan that fails is never written
+    out_dir.mkdir(parents=True, exist_ok=True)
     plan_path = out_dir / "plan.json"
     plan_path.write_text(json.dumps(document, ensure_ascii=False, indent=1), encoding="utf-8")
     features, stop_rows, stop_features = [], [], []
