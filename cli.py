@@ -1,7 +1,8 @@
 """The ``ruralroute`` command line: plan, compare and report rural delivery routes.
 
 Commands parse options, call the library and print; they do no maths of their own. Every
-domain error (a bad scenario, stops file or plan) prints one line and exits with code 2.
+domain error (a bad scenario, stops file or plan) prints one line and exits with code 2; a search
+that fell short (:class:`~routing.errors.SearchError`) prints one line and exits with code 1.
 """
 
 from __future__ import annotations
@@ -28,13 +29,16 @@ from geodata.counties import read_counties
 from routing.bench import TABLE_HEADER, mean_gap, read_instance, run_instance, table_rows
 from routing.bench import write_csv as write_bench_csv
 from routing.compare import (
+    CONVERGENCE_COLUMNS,
+    Comparison,
     compare_strategies,
     comparison_markdown,
     write_comparison_csv,
+    write_convergence_csv,
 )
 from routing.costs import load_cost_model
 from routing.engines.base import SolveSettings
-from routing.errors import RuralRouteError
+from routing.errors import RuralRouteError, SearchError
 from routing.pipeline import Timings, locate, settings_document, settings_for
 from routing.report import write_comparison_map, write_strategy_reports
 from routing.scenario import load_scenario
@@ -52,7 +56,8 @@ out = Console()
 
 
 class _Group(click.Group):
-    """A click group that turns domain errors into one line and exit code 2."""
+    """A click group that turns domain errors into one line: exit code 1 for a search that fell
+    short, 2 for bad input."""
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -60,7 +65,7 @@ class _Group(click.Group):
         except RuralRouteError as exc:
             message = " ".join(str(exc).split())
             click.echo(f"error: {message}", err=True)
-            sys.exit(2)
+            sys.exit(1 if isinstance(exc, SearchError) else 2)
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
@@ -228,7 +233,13 @@ def solve(scenario: Path, out_dir: Path, time_limit: float | None, seed: int | N
                    "(diesel, electric) or a TOML file; repeatable "
                    "[default: the scenario's [costs] model].")
 @click.option("--time-limit", type=click.FloatRange(min=0.1), default=None,
-              help="Solver time per strategy in seconds [default: solver.time_limit_s].")
+              help="Search budget in seconds of a problem the size of the consolidated one (all "
+                   "villages with demand); every other routing problem is scaled from it by its "
+                   "stop count, so independent takes about five times as long "
+                   "[default: solver.time_limit_s].")
+@click.option("--check-convergence", is_flag=True,
+              help="Solve every strategy again with twice the budget and report how many "
+                   "points each saving moved (convergence.csv, comparison.md).")
 @click.option("--seed", type=int, default=None, help="Seed [default: the scenario's solver.seed].")
 @click.option("--engine", type=click.Choice(sorted(ENGINES)), default=None,
               help="Routing engine [default: the scenario's solver.engine].")
@@ -241,8 +252,12 @@ def solve(scenario: Path, out_dir: Path, time_limit: float | None, seed: int | N
 @click.option("-v", "--verbose", is_flag=True, help="Print the time each step took.")
 def compare(scenario: Path, out_dir: Path, strategy_list: str, cost_model_files: tuple[str, ...],
             time_limit: float | None, seed: int | None, engine: str | None, cache_dir: Path,
-            verbose: bool, with_sheets: bool = False) -> None:
-    """Solve every strategy on SCENARIO and compare cost, distance, vehicles and CO2."""
+            verbose: bool, with_sheets: bool = False, check_convergence: bool = False) -> None:
+    """Solve every strategy on SCENARIO and compare cost, distance, vehicles and CO2.
+
+    Savings are in cost per parcel delivered, like for like: a strategy that leaves villages
+    unserved is charged what the carriers' own vans would cost to serve them (gap cost).
+    """
     strategies = [s.strip() for s in strategy_list.split(",") if s.strip()]
     unknown = [s for s in strategies if s not in STRATEGIES]
     if unknown or not strategies:
@@ -253,37 +268,70 @@ def compare(scenario: Path, out_dir: Path, strategy_list: str, cost_model_files:
     settings = settings_for(sc, time_limit_s=time_limit, seed=seed)
     comparison = compare_strategies(sc, settings, strategies=strategies, cost_models=models,
                                     engine=engine, cache_dir=cache_dir,
-                                    hook=_step_printer(verbose))
+                                    hook=_step_printer(verbose),
+                                    check_convergence=check_convergence)
     out_dir.mkdir(parents=True, exist_ok=True)
     for name, result in comparison.results.items():
         write_strategy_reports(result, out_dir / name, seed=settings.seed,
                                engine=engine or sc.solver.engine,
                                settings=settings_document(settings),
                                cost_models=comparison.cost_models)
+    for name, gap in comparison.gaps.items():
+        if gap is not None:  # the checked plan behind the gap cost, for anyone to audit
+            write_strategy_reports(gap, out_dir / f"{name}-gap", seed=settings.seed,
+                                   engine=engine or sc.solver.engine,
+                                   settings=settings_document(settings),
+                                   cost_models=comparison.cost_models)
     if with_sheets:
         for name, result in comparison.results.items():
             write_sheets(sheets_from_plan_dir(out_dir / name, geography=result.geography),
                          out_dir / name)
     write_comparison_csv(out_dir / "comparison.csv", comparison)
+    written = ["comparison.csv"]
+    if check_convergence:
+        write_convergence_csv(out_dir / "convergence.csv", comparison)
+        written.append("convergence.csv")
     (out_dir / "comparison.md").write_text(comparison_markdown(comparison), encoding="utf-8")
     write_comparison_map(comparison, out_dir / "map.html")
-    table = Table(title=f"{sc.title}: strategies compared (seed {settings.seed})",
+    out.print(_comparison_table(comparison, seed=settings.seed))
+    if check_convergence:
+        out.print(_convergence_table(comparison))
+    for line in comparison.headline():
+        console.print(line)
+    folders = [*comparison.results, *(f"{n}-gap" for n, g in comparison.gaps.items() if g)]
+    console.print(f"wrote {', '.join(written)}, comparison.md, map.html and "
+                  f"{', '.join(folders)}/{' with sheets' if with_sheets else ''} "
+                  f"to {out_dir}")
+
+
+def _comparison_table(comparison: Comparison, *, seed: int) -> Table:
+    """The comparison rows on screen: served villages, gap cost and like-for-like saving."""
+    table = Table(title=f"{comparison.scenario.title}: strategies compared (seed {seed})",
                   title_justify="left")
     shown = {"strategy": "strategy", "cost_model": "cost model", "vehicles": "veh",
-             "km": "km", "driver_hours": "hours", "unserved": "unserved", "cost": "cost",
-             "cost_per_parcel": "/parcel", "co2_kg": "CO2 kg", "saving_pct": "saving %"}
+             "km": "km", "driver_hours": "hours", "served": "served", "unserved": "unserved",
+             "cost": "cost", "gap_cost": "gap cost", "like_for_like_per_parcel": "/parcel*",
+             "co2_kg": "CO2 kg", "budget_s": "budget s", "saving_pct": "saving %"}
     for column, heading in shown.items():
         table.add_column(heading, justify="left" if column in ("strategy", "cost_model")
                          else "right", no_wrap=True)
     for row in comparison.rows():
         table.add_row(*(f"{row[c]:,}" if isinstance(row[c], int | float) and c != "saving_pct"
                         else str(row[c]) for c in shown))
-    out.print(table)
-    for line in comparison.headline():
-        console.print(line)
-    console.print(f"wrote comparison.csv, comparison.md, map.html and "
-                  f"{', '.join(comparison.results)}/{' with sheets' if with_sheets else ''} "
-                  f"to {out_dir}")
+    table.caption = ("* cost per parcel like for like: with the gap cost of serving the "
+                     "villages a strategy leaves unserved by the carriers' own vans")
+    return table
+
+
+def _convergence_table(comparison: Comparison) -> Table:
+    """How far each saving moved with twice the search budget."""
+    table = Table(title="With twice the search budget", title_justify="left")
+    for column in CONVERGENCE_COLUMNS:
+        table.add_column(column.replace("_", " "), no_wrap=True,
+                         justify="left" if column in ("strategy", "cost_model") else "right")
+    for row in comparison.convergence_rows():
+        table.add_row(*(str(row[c]) for c in CONVERGENCE_COLUMNS))
+    return table
 
 
 @main.command()
@@ -465,28 +513,32 @@ def results(results: Path, csv_file: Path | None, baseline: str) -> None:
     screen.print(f"{len(df)} cells recorded: {counts['ok']} ok, {counts['failed']} failed")
     by_strategy = strategy_summary(df)
     table = Table(title="Per strategy and cost model (means over cells)", title_justify="left")
-    for column in ("cost model", "strategy", "cells", "cost/parcel", "cost", "CO2 kg", "km",
-                   "vehicles", "unserved", "solve s"):
+    for column in ("cost model", "strategy", "cells", "cost/parcel", "cost", "gap cost",
+                   "CO2 kg", "km", "vehicles", "unserved", "solve s"):
         table.add_column(column, justify="left" if column in ("cost model", "strategy")
                          else "right")
     for r in by_strategy.itertuples():
         table.add_row(r.cost_model, r.strategy, str(r.cells), f"{r.cost_per_parcel:.2f}",
-                      f"{r.cost:,.0f}", f"{r.co2_kg:,.1f}", f"{r.distance_km:,.1f}",
+                      f"{r.cost:,.0f}", f"{r.gap_cost:,.0f}", f"{r.co2_kg:,.1f}",
+                      f"{r.distance_km:,.1f}",
                       f"{r.vehicles:.1f}", str(int(r.stops_unserved)), f"{r.solve_time_s:.1f}")
     screen.print(table)
     saving = savings_summary(df, baseline=baseline)
-    table = Table(title=f"Saving vs {baseline} by county (mean ± spread over seeds)",
-                  title_justify="left")
+    table = Table(title=f"Saving vs {baseline} by county (mean ± spread over seeds; cost per "
+                        f"parcel, like for like)", title_justify="left")
     for column in ("cost model", "strategy", "county", "villages/km²", "fleet", "demand",
-                   "saving %", "± sd", "seeds", "unserved", f"unserved ({baseline})"):
+                   "saving %", "± sd", "seeds", "unserved", f"unserved ({baseline})",
+                   "gap villages"):
         table.add_column(column, justify="left" if column in ("cost model", "strategy",
                                                               "county", "fleet") else "right")
     for r in saving.itertuples():
         density = "" if r.villages_per_km2 != r.villages_per_km2 else f"{r.villages_per_km2:.3f}"
         spread = "" if r.std_pct != r.std_pct else f"{r.std_pct:.1f}"
+        mean = "" if r.mean_pct != r.mean_pct else f"{r.mean_pct:.1f}"
         table.add_row(r.cost_model, r.strategy, r.scenario, density, r.fleet,
-                      f"{r.demand_scale:g}", f"{r.mean_pct:.1f}", spread, str(r.seeds),
-                      str(int(r.unserved)), str(int(r.baseline_unserved)))
+                      f"{r.demand_scale:g}", mean, spread, str(r.seeds),
+                      str(int(r.unserved)), str(int(r.baseline_unserved)),
+                      str(int(r.gap_villages)))
     screen.print(table)
     for error in df[df["status"] == "failed"]["error"].head(5):
         console.print(f"failed cell: {error}", markup=False, soft_wrap=True)

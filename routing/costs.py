@@ -5,6 +5,9 @@ used, a cost per km, a cost per hour of driver time, and CO2 per km. It also pri
 handled at a transfer point (the joint distribution centre, a township station) and each stop,
 and can charge a carbon price. A plan is optimised under one model (the scenario's) and can be
 evaluated under any number of others, so a conclusion can be tested against the cost model.
+
+Savings have one definition, computed by :func:`saving_pct` for ``compare``, the sweep store
+and ``results`` alike: cost per parcel delivered, like for like (:class:`LikeForLike`).
 """
 
 from __future__ import annotations
@@ -184,3 +187,45 @@ def price(model: CostModel, usage: Iterable[Usage], *, stops: int, parcels: int,
         model=model.name, fixed=fixed, distance=distance, time=time, stops=model.per_stop * stops,
         transfer=model.transfer_per_parcel * transferred_parcels,
         carbon=model.carbon_price_per_t * co2_kg / 1000, co2_kg=co2_kg, parcels=parcels)
+
+
+@dataclass(frozen=True)
+class LikeForLike:
+    """A strategy's day made comparable with the baseline's: its own cost and parcels plus the
+    *gap*, the cost and parcels of serving the villages it leaves unserved by the baseline's
+    means (each carrier's own vans from its own branch, solved and checked as the independent
+    strategy restricted to those villages; see :func:`routing.strategies.gap_plan`)."""
+
+    cost: float
+    parcels: int
+    gap_cost: float = 0.0
+    gap_parcels: int = 0
+
+    @property
+    def total(self) -> float:
+        """Cost of the day including the gap."""
+        return self.cost + self.gap_cost
+
+    @property
+    def total_parcels(self) -> int:
+        """Parcels delivered including those the gap plan delivers."""
+        return self.parcels + self.gap_parcels
+
+    @property
+    def per_parcel(self) -> float | None:
+        """Like-for-like cost per parcel delivered; None when no parcel is delivered at all."""
+        return self.total / self.total_parcels if self.total_parcels > 0 else None
+
+
+def saving_pct(strategy: LikeForLike, baseline: LikeForLike) -> float | None:
+    """The saving of ``strategy`` against ``baseline`` in percent: ``100 * (1 - p / p_base)``
+    where ``p`` is cost per parcel delivered, like for like (gap included on both sides).
+
+    Positive means cheaper per parcel than the baseline. None (no saving to speak of) when
+    either side delivers no parcel or the baseline's day costs nothing: there is no per-parcel
+    figure to compare, and a strategy that delivers nothing must never show a saving.
+    """
+    mine, base = strategy.per_parcel, baseline.per_parcel
+    if mine is None or base is None or base <= 0:
+        return None
+    return 100.0 * (1.0 - mine / base)

@@ -14,6 +14,9 @@ reads Parquet (pandas, polars, DuckDB itself, Spark) reads the folder as one tab
 A row holds every input of its cell, the versions that produced it, its KPIs, one column per
 cost figure and cost model (``cost.diesel``, ``co2_kg.electric``: :func:`costs_long` turns them
 into one row per cell and cost model), the solve time and the path of the cell's plan file.
+A cell whose strategy leaves villages unserved also holds its *gap*: ``gap_villages``,
+``gap_parcels`` and ``gap_cost.<model>``, what the carriers' own vans would need to serve them
+(:func:`routing.strategies.gap_plan`), so :func:`savings` is like for like.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from routing.costs import LikeForLike, saving_pct
 from routing.errors import InputError
 
 #: Status of a cell whose solve finished and passed the checker.
@@ -173,19 +177,43 @@ def costs_long(df: pd.DataFrame) -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True)
 
 
+#: Gap columns (see the module docstring); zero where a cell has none (or predates them).
+GAP_COLUMNS: tuple[str, ...] = ("gap_villages", "gap_parcels", "gap_cost")
+
+
+def _with_gaps(long: pd.DataFrame) -> pd.DataFrame:
+    """``long`` with every gap column, zero where a cell has no gap."""
+    long = long.copy()
+    for column in GAP_COLUMNS:
+        long[column] = long[column].fillna(0) if column in long.columns else 0
+    return long
+
+
+def _like_for_like(row: Any, prefix: str = "") -> LikeForLike:
+    return LikeForLike(float(row[f"{prefix}cost"]), int(row[f"{prefix}parcels"]),
+                       float(row[f"{prefix}gap_cost"]), int(row[f"{prefix}gap_parcels"]))
+
+
 def savings(df: pd.DataFrame, *, baseline: str = "independent") -> pd.DataFrame:
     """Saving of every strategy against ``baseline`` per scenario, fleet, demand, seed and model.
 
-    ``saving_pct`` is ``100 * (1 - cost / baseline cost)``: positive means cheaper than
-    carriers delivering alone. Cells whose baseline is missing or failed are left out.
+    ``saving_pct`` is :func:`routing.costs.saving_pct`, the one definition ``compare`` uses too:
+    cost per parcel delivered, like for like (each side's cost and parcels plus its gap's);
+    positive means cheaper than carriers delivering alone, NaN where a side delivers no parcel.
+    Cells whose baseline is missing or failed are left out.
     """
-    long = costs_long(df)
+    long = _with_gaps(costs_long(df))
     keys = ["scenario", "fleet", "demand_scale", "seed", "cost_model"]
-    base = long[long["strategy"] == baseline][[*keys, "cost", "stops_unserved"]].rename(
-        columns={"cost": "baseline_cost", "stops_unserved": "baseline_unserved"})
+    figures = ["cost", "parcels", "gap_cost", "gap_parcels", "stops_unserved"]
+    base = long[long["strategy"] == baseline][[*keys, *figures]].rename(
+        columns={**{f: f"baseline_{f}" for f in figures},
+                 "stops_unserved": "baseline_unserved"})
     others = long[long["strategy"] != baseline]
     merged = others.merge(base, on=keys, how="inner")
-    merged["saving_pct"] = 100.0 * (1.0 - merged["cost"] / merged["baseline_cost"])
+    values = [saving_pct(_like_for_like(r), _like_for_like(r, "baseline_"))
+              for _, r in merged.iterrows()]
+    merged["saving_pct"] = pd.Series([math.nan if v is None else v for v in values],
+                                     index=merged.index, dtype=float)
     return merged
 
 
@@ -193,30 +221,35 @@ def savings_summary(df: pd.DataFrame, *, baseline: str = "independent") -> pd.Da
     """Mean, spread (sample std) and count over seeds of each strategy's saving per county.
 
     ``unserved`` and ``baseline_unserved`` are the most villages the strategy and the baseline
-    left unserved in any seed: where they differ, the saving is not like for like.
+    left unserved in any seed; ``gap_villages`` the most of a strategy's unserved villages that
+    its saving prices as served by the carriers' own vans (like for like). ``seeds`` counts the
+    seeds with a saving (a side that delivers nothing has none).
     """
     s = savings(df, baseline=baseline)
     cols = ["scenario", "villages_per_km2", "strategy", "cost_model", "fleet", "demand_scale"]
     if s.empty:
         return pd.DataFrame(columns=[*cols, "mean_pct", "std_pct", "seeds", "unserved",
-                                     "baseline_unserved"])
+                                     "baseline_unserved", "gap_villages"])
     s = s.assign(villages_per_km2=s["villages_per_km2"].fillna(math.nan))
     grouped = s.groupby(cols, dropna=False)
     out = grouped.agg(mean_pct=("saving_pct", "mean"), std_pct=("saving_pct", "std"),
                       seeds=("saving_pct", "count"),
                       unserved=("stops_unserved", "max"),
-                      baseline_unserved=("baseline_unserved", "max")).reset_index()
+                      baseline_unserved=("baseline_unserved", "max"),
+                      gap_villages=("gap_villages", "max")).reset_index()
     return out.sort_values(["cost_model", "strategy", "scenario"]).reset_index(drop=True)
 
 
 def strategy_summary(df: pd.DataFrame) -> pd.DataFrame:
-    """Per strategy and cost model: cells, mean cost per parcel, km, vehicles, unserved, time."""
+    """Per strategy and cost model: cells, mean cost per parcel, cost, gap cost, CO2, km,
+    vehicles, unserved villages and solve time."""
     long = costs_long(df)
     if long.empty:
         return pd.DataFrame()
-    grouped = long.groupby(["cost_model", "strategy"])
+    grouped = _with_gaps(long).groupby(["cost_model", "strategy"])
     out = grouped.agg(cells=("cell", "count"), cost_per_parcel=("cost_per_parcel", "mean"),
-                      cost=("cost", "mean"), co2_kg=("co2_kg", "mean"),
+                      cost=("cost", "mean"), gap_cost=("gap_cost", "mean"),
+                      co2_kg=("co2_kg", "mean"),
                       distance_km=("distance_km", "mean"), vehicles=("vehicles", "mean"),
                       stops_unserved=("stops_unserved", "sum"),
                       solve_time_s=("solve_time_s", "mean"))

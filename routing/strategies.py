@@ -11,6 +11,10 @@
 Farm produce rides back on the same routes (simultaneous pickup and delivery). Under
 ``independent`` each carrier collects its market share of a village's produce.
 
+Every routing problem (a carrier's day, the shared fleet, the relay trunk, a township round, a
+relay re-solve, a gap plan) gets its search budget from one rule, :func:`budget_s`: the same
+seconds per stop for every strategy and leg, so no strategy is searched harder than another.
+
 Simplifications, stated so results are read honestly: the two relay echelons are solved one
 after the other, not synchronised (local vehicles start at their own shift start, which should
 leave time for the trunk run; produce collected locally returns on the trunk's next run); feeder
@@ -31,17 +35,14 @@ import numpy as np
 from routing.checker import CheckReport
 from routing.costs import CostBreakdown, CostModel, Usage, price, priced
 from routing.engines.base import Engine, SolveSettings
-from routing.errors import InputError, ModelError
-from routing.model import Depot, Plan, Problem, Stop, Unserved, VehicleType
-from routing.pipeline import Geography, StepHook, Timings, locate
+from routing.errors import InputError, ModelError, SearchError
+from routing.model import Depot, Plan, Problem, Stop, Unserved, VehicleType, Why
+from routing.pipeline import Geography, StepHook, Timings, budget_s, locate
 from routing.problem import build_problem
 from routing.scenario import Scenario
 from routing.solve import make_engine, solve_checked
 
 STRATEGIES: tuple[str, ...] = ("independent", "consolidated", "township-relay")
-
-#: The least solver time a leg gets, however small its share of the strategy's budget.
-MIN_LEG_S = 0.5
 
 K = TypeVar("K", str, int)
 
@@ -51,16 +52,29 @@ def has_load(stop: Stop) -> bool:
     return bool(stop.parcels or stop.weight_kg or stop.produce_kg)
 
 
+def villages_with_demand(scenario: Scenario) -> int:
+    """How many villages have something to drop or collect: the consolidated problem's size,
+    the reference the search budget is scaled from."""
+    return sum(1 for s in scenario.stops if has_load(s))
+
+
 @dataclass(frozen=True, eq=False)
 class Leg:
     """One routing problem solved within a strategy: a carrier's day, the shared fleet, the
-    relay trunk or one township's local round."""
+    relay trunk or one township's local round.
+
+    ``budget_s`` is the search budget the leg's plan was found with (:func:`budget_s`);
+    ``superseded_s`` is solver time spent on an earlier plan of this leg that was replaced (a
+    relay round solved again once the trunk's arrival is known), outside the leg's budget.
+    """
 
     label: str
     echelon: str
     problem: Problem
     plan: Plan
     check: CheckReport
+    budget_s: float = 0.0
+    superseded_s: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -166,8 +180,8 @@ def run_strategy(
 ) -> StrategyResult:
     """Plan ``scenario`` under ``strategy``; every leg's plan is checked before it is returned.
 
-    ``settings.time_limit_s`` is the strategy's whole solver budget, shared among its legs in
-    proportion to their stops (at least one second each).
+    ``settings.time_limit_s`` is the budget of a problem the size of the consolidated one;
+    each leg's budget is scaled from it by its own stop count (:func:`budget_s`).
     """
     if strategy not in STRATEGIES:
         raise ModelError(f"strategy: unknown strategy {strategy!r}; choose one of "
@@ -182,18 +196,35 @@ def run_strategy(
         "township-relay": _township_relay}[strategy]
     with timings.step(f"solve {strategy}"):
         result = build(runner)
+    from routing.strategy_check import check_strategy  # it imports this module
+
+    check_strategy(result)  # raises PlanError: a strategy whose legs do not add up is no plan
     return result
 
 
 @dataclass
 class _Runner:
-    """Shared machinery of the strategies: build a leg's problem, give it time, solve, check."""
+    """Shared machinery of the strategies: build a leg's problem, give it time, solve, check.
+
+    ``reference_stops`` is the size the time limit refers to (:func:`budget_s`): the scenario's
+    villages with demand unless given (a gap plan keeps the full scenario's).
+    """
 
     scenario: Scenario
     geography: Geography
     settings: SolveSettings
     engine: Engine
     timings: Timings
+    reference_stops: int = 0
+
+    def __post_init__(self) -> None:
+        if not self.reference_stops:
+            self.reference_stops = villages_with_demand(self.scenario)
+
+    def budget_of(self, problem: Problem) -> float:
+        """The search budget of ``problem``: the one rule, :func:`budget_s`."""
+        return budget_s(len(problem.stops), time_limit_s=self.settings.time_limit_s,
+                        reference_stops=self.reference_stops)
 
     def vehicle_types(self, ids: Sequence[str]) -> list[VehicleType]:
         by_id = self.scenario.vehicle_type_by_id
@@ -223,13 +254,6 @@ class _Runner:
         skip = {s.id: geo.too_far[location_of.get(s.id, s.id)] for s in stops
                 if location_of.get(s.id, s.id) in geo.too_far}
         skip.update(excluded or {})
-        for s in stops:
-            if not any(vt.fits(s) for vt in vehicle_types):
-                sizes = ", ".join(f"{vt.id} {vt.capacity_parcels} parcels / {vt.capacity_kg} kg"
-                                  for vt in vehicle_types)
-                skip.setdefault(s.id, f"needs {s.parcels} parcels / {s.weight_kg} kg out and "
-                                      f"{s.produce_kg} kg back, more than any vehicle of "
-                                      f"{label} carries ({sizes})")
         return build_problem(
             name=f"{self.scenario.name}:{label}", depots=depots, stops=stops,
             vehicle_types=vehicle_types, ids=labels, distance_m=pick(geo.matrices.distance_m),
@@ -238,18 +262,14 @@ class _Runner:
             per_parcel_s=svc.per_parcel_s if per_parcel_s is None else per_parcel_s,
             excluded=skip, profiles=profiles)
 
-    def solve(self, problems: Sequence[tuple[str, str, Problem]], *,
-              budget_s: float | None = None) -> list[Leg]:
-        """Solve each (label, echelon, problem), sharing ``budget_s`` (the strategy's whole time
-        limit by default) by stop count, at least half a second each."""
-        budget = self.settings.time_limit_s if budget_s is None else budget_s
-        total = sum(len(p.stops) for _, _, p in problems) or 1
+    def solve(self, problems: Sequence[tuple[str, str, Problem]]) -> list[Leg]:
+        """Solve and check each (label, echelon, problem) within its own budget."""
         legs = []
         for label, echelon, problem in problems:
-            share = max(MIN_LEG_S, budget * len(problem.stops) / total)
+            budget = self.budget_of(problem)
             plan, check = solve_checked(problem, self.engine,
-                                        replace(self.settings, time_limit_s=share))
-            legs.append(Leg(label, echelon, problem, plan, check))
+                                        replace(self.settings, time_limit_s=budget))
+            legs.append(Leg(label, echelon, problem, plan, check, budget_s=budget))
         return legs
 
     def feeders(self, hub: str) -> tuple[Feeder, ...]:
@@ -280,16 +300,19 @@ class _Runner:
 def _village_unserved(legs: Sequence[Leg], *, prefix: bool) -> tuple[Unserved, ...]:
     """Unserved villages across legs, one entry per village with every leg's reason."""
     reasons: dict[str, list[str]] = defaultdict(list)
+    kinds: dict[str, Why] = {}
     for leg in legs:
         for u in leg.plan.unserved:
             reasons[u.stop].append(f"{leg.label}: {u.reason}" if prefix else u.reason)
-    return tuple(Unserved(stop, "; ".join(r)) for stop, r in sorted(reasons.items()))
+            kinds.setdefault(u.stop, u.why)
+    return tuple(Unserved(stop, "; ".join(r), kinds[stop]) for stop, r in sorted(reasons.items()))
 
 
 def _result(runner: _Runner, strategy: str, legs: list[Leg], feeders: tuple[Feeder, ...],
             transfers: int, unserved: tuple[Unserved, ...]) -> StrategyResult:
     return StrategyResult(strategy, runner.scenario, runner.geography, tuple(legs), feeders,
-                          transfers, unserved, sum(leg.plan.solve_time_s for leg in legs))
+                          transfers, unserved,
+                          sum(leg.plan.solve_time_s + leg.superseded_s for leg in legs))
 
 
 def _consolidated(runner: _Runner) -> StrategyResult:
@@ -348,9 +371,40 @@ def _independent(runner: _Runner) -> StrategyResult:
     problems = [(f"carrier {c.id}", "delivery",
                  runner.problem(f"carrier {c.id}", [depots[c.depot]], per_carrier[c.id],
                                 runner.vehicle_types(c.vehicles)))
-                for c in sc.carriers]
+                for c in sc.carriers if per_carrier[c.id]]
     legs = runner.solve(problems)
     return _result(runner, "independent", legs, (), 0, _village_unserved(legs, prefix=True))
+
+
+#: The strategy whose means price the villages another strategy leaves unserved.
+BASELINE = "independent"
+
+
+def gap_plan(result: StrategyResult, settings: SolveSettings, *,
+             engine: str | None = None) -> StrategyResult | None:
+    """The villages ``result`` leaves unserved, served by the baseline's means: the independent
+    strategy restricted to exactly those villages (each carrier its share, with its own vans
+    from its own branch), solved within the usual budgets and checked like any plan.
+
+    Adding its cost prices ``result`` like for like with the baseline
+    (:class:`~routing.costs.LikeForLike`). Villages the carriers' vans cannot serve either (no
+    road, too big) stay unserved in the gap plan too. The result is an ``independent`` result
+    over a scenario holding only those villages. None for the baseline itself, for a scenario
+    without carriers and when every village with demand is served.
+    """
+    sc = result.scenario
+    missing = {u.stop for u in result.unserved}
+    stops = tuple(s for s in sc.stops if s.id in missing and has_load(s))
+    if result.strategy == BASELINE or not sc.carriers or not stops:
+        return None
+    runner = _Runner(replace(sc, stops=stops), result.geography, settings,
+                     make_engine(engine or sc.solver.engine), Timings(),
+                     reference_stops=villages_with_demand(sc))
+    gap = _independent(runner)
+    from routing.strategy_check import check_strategy  # it imports this module
+
+    check_strategy(gap)  # checked like the baseline's own plan
+    return gap
 
 
 def trunk_loads(stations: Sequence[Depot], served_at: Mapping[str, Sequence[Stop]],
@@ -382,7 +436,11 @@ def trunk_loads(stations: Sequence[Depot], served_at: Mapping[str, Sequence[Stop
 def _after_trunk(runner: _Runner, local_legs: Sequence[Leg], trunk: Leg,
                  location_of: Mapping[str, str], transfer_s: int) -> list[Leg]:
     """Local rounds may leave a station only once the trunk has unloaded there: a round
-    planned to leave earlier is solved again with its shift starting at that moment."""
+    planned to leave earlier is solved again with its shift starting at that moment.
+
+    The re-solve is the leg's search: it gets the leg's full budget (:func:`budget_s`, the same
+    stop count), and the first attempt, which only decided the station's trunk load, is kept
+    as the leg's ``superseded_s``, not counted against its budget."""
     ready: dict[str, int] = {}
     for route in trunk.plan.routes:
         for sid, arrival in zip(route.stops, route.arrival_s, strict=True):
@@ -398,20 +456,20 @@ def _after_trunk(runner: _Runner, local_legs: Sequence[Leg], trunk: Leg,
         later = replace(vt, shift_start_s=ready[station],
                         max_duration_s=max(vt.shift_end_s - ready[station], 1))
         problem = replace(leg.problem, vehicle_types=(later,))
-        (again,) = runner.solve([(leg.label, leg.echelon, problem)],
-                                budget_s=leg.plan.solve_time_s)
-        legs.append(again)
+        (again,) = runner.solve([(leg.label, leg.echelon, problem)])
+        legs.append(replace(again, superseded_s=leg.superseded_s + leg.plan.solve_time_s))
     return legs
 
 
-def _township_relay(runner: _Runner) -> StrategyResult:
-    sc = runner.scenario
+#: How many times the relay may re-plan its trunk after local rounds changed what they serve.
+RELAY_SETTLE_ROUNDS = 3
+
+
+def _local_legs(runner: _Runner, stations: Sequence[Depot]) -> list[Leg]:
+    """Each station's local rounds, serving the villages nearest it by the local vehicle."""
+    sc, geo = runner.scenario, runner.geography
     relay = sc.relay
-    if relay is None:
-        raise InputError(sc.path, "relay", "the township-relay strategy needs a [relay] table "
-                         "(hub, trunk_vehicles, local_vehicle, local_per_station)")
-    geo = runner.geography
-    stations = [s for s in sc.stations if not relay.stations or s.id in relay.stations]
+    assert relay is not None
     local_type = runner.vehicle_types([relay.local_vehicle])[0]
     local_dur = geo.profiles.get(local_type.profile, geo.matrices).duration_s
     index = {loc: i for i, loc in enumerate(geo.matrices.ids)}
@@ -421,7 +479,6 @@ def _township_relay(runner: _Runner) -> StrategyResult:
         row = index[stop.id]
         trip = local_dur[station_rows, row] + local_dur[row, station_rows]
         villages[stations[int(np.argmin(trip))].id].append(stop)
-
     local_problems = []
     for station in stations:
         if not villages[station.id]:
@@ -431,39 +488,68 @@ def _township_relay(runner: _Runner) -> StrategyResult:
         label = f"local {station.name or station.id}"
         local_problems.append((label, "local", runner.problem(label, [station],
                                                               villages[station.id], [fleet])))
-    village_count = sum(len(p.stops) for _, _, p in local_problems)
-    # The trunk visits one stop per station (or a few split loads); the villages get the rest.
-    trunk_share = len(stations) / (len(stations) + village_count) if village_count else 1.0
-    local_budget = runner.settings.time_limit_s * (1 - trunk_share)
-    local_legs = runner.solve(local_problems, budget_s=local_budget)
+    return runner.solve(local_problems)
 
-    served_at: dict[str, list[Stop]] = defaultdict(list)
+
+def _served_at(local_legs: Sequence[Leg]) -> dict[str, list[Stop]]:
+    """The villages each station's local rounds serve, by station id."""
+    served: dict[str, list[Stop]] = defaultdict(list)
     for leg in local_legs:
-        station_id = leg.problem.depots[0].id
         for route in leg.plan.routes:
-            served_at[station_id] += [leg.problem.stop_by_id[s] for s in route.stops]
+            served[leg.problem.depots[0].id] += [leg.problem.stop_by_id[s] for s in route.stops]
+    return served
+
+
+def _settle_relay(runner: _Runner, stations: Sequence[Depot], local_legs: list[Leg]
+                  ) -> tuple[Leg | None, list[Leg], dict[str, str]]:
+    """Plan the trunk for what the local rounds serve, re-solve rounds that would leave before
+    it unloads, and repeat while that changes what they serve, so the trunk brings each station
+    exactly what its rounds hand over. Returns the trunk leg, the local legs and where each
+    trunk stop stands."""
+    sc = runner.scenario
+    relay = sc.relay
+    assert relay is not None
     trunk_types = runner.vehicle_types(relay.trunk_vehicles)
-    trunk_stops, location_of = trunk_loads(stations, served_at, trunk_types)
     hub = {d.id: d for d in sc.depots}[relay.hub]
-    legs = list(local_legs)
+    for _ in range(RELAY_SETTLE_ROUNDS):
+        served_at = _served_at(local_legs)
+        trunk_stops, location_of = trunk_loads(stations, served_at, trunk_types)
+        if not trunk_stops:
+            return None, local_legs, location_of
+        trunk = runner.problem("trunk", [hub], trunk_stops, trunk_types,
+                               location_of=location_of, per_stop_s=relay.transfer_s,
+                               per_parcel_s=0)
+        (trunk_leg,) = runner.solve([("trunk", "trunk", trunk)])
+        settled = _after_trunk(runner, local_legs, trunk_leg, location_of, relay.transfer_s)
+        if _served_at(settled) == served_at:
+            return trunk_leg, settled, location_of
+        local_legs = settled
+    raise SearchError(f"{sc.path}: township-relay: the trunk and the local rounds did not "
+                      f"settle in {RELAY_SETTLE_ROUNDS} rounds (each trunk plan made rounds "
+                      f"drop villages); raise --time-limit or widen the villages' time windows")
+
+
+def _township_relay(runner: _Runner) -> StrategyResult:
+    sc = runner.scenario
+    relay = sc.relay
+    if relay is None:
+        raise InputError(sc.path, "relay", "the township-relay strategy needs a [relay] table "
+                         "(hub, trunk_vehicles, local_vehicle, local_per_station)")
+    stations = [s for s in sc.stations if not relay.stations or s.id in relay.stations]
+    trunk_leg, local_legs, location_of = _settle_relay(runner, stations,
+                                                       _local_legs(runner, stations))
+    legs = local_legs if trunk_leg is None else [trunk_leg, *local_legs]
     unserved = list(_village_unserved(local_legs, prefix=False))
+    served_at = _served_at(local_legs)
     cut_off: dict[str, str] = {}
-    if trunk_stops:
-        trunk = runner.problem("trunk", [hub], trunk_stops, trunk_types, location_of=location_of,
-                               per_stop_s=relay.transfer_s, per_parcel_s=0)
-        (trunk_leg,) = runner.solve([("trunk", "trunk", trunk)],
-                                    budget_s=runner.settings.time_limit_s * trunk_share)
-        legs = [trunk_leg, *_after_trunk(runner, local_legs, trunk_leg, location_of,
-                                         relay.transfer_s)]
-        unserved = list(_village_unserved(legs[1:], prefix=False))
-        for u in trunk_leg.plan.unserved:
-            station_id = location_of[u.stop]
-            for s in served_at[station_id]:
-                cut_off.setdefault(s.id, f"the trunk load for station {station_id} was not "
-                                         f"delivered: {u.reason}")
-    unserved += [Unserved(sid, reason) for sid, reason in sorted(cut_off.items())]
+    for u in trunk_leg.plan.unserved if trunk_leg is not None else ():
+        station_id = location_of[u.stop]
+        for s in served_at[station_id]:
+            cut_off.setdefault(s.id, f"the trunk load for station {station_id} was not "
+                                     f"delivered: {u.reason}")
+    unserved += [Unserved(sid, reason, Why.UPSTREAM) for sid, reason in sorted(cut_off.items())]
     feeders = runner.feeders(relay.hub)
-    delivered = sum(leg.problem.stop_by_id[sid].parcels for leg in legs if leg.echelon == "local"
+    delivered = sum(leg.problem.stop_by_id[sid].parcels for leg in local_legs
                     for route in leg.plan.routes for sid in route.stops if sid not in cut_off)
     transfers = sum(f.parcels for f in feeders) + delivered
     result = _result(runner, "township-relay", legs, feeders, transfers, tuple(unserved))

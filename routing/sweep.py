@@ -7,7 +7,7 @@ A sweep file (TOML) names the grid::
     strategies = ["independent", "consolidated"]
     cost_models = ["diesel", "electric"]         # shipped names or paths to cost model files
     seeds = [1, 2, 3]
-    time_limit_s = 10                            # solver budget of one cell (one strategy run)
+    time_limit_s = 10                            # search budget of a consolidated-size problem
     demand_scales = [1.0, 2.0]                   # optional: multiply every village's demand
     fleets = [{}, { van = 6 }]                   # optional: vehicle type id -> count ({} = as is)
     engine = "ortools"                           # optional
@@ -19,6 +19,12 @@ A sweep file (TOML) names the grid::
 
 Each *cell* of the grid is one strategy run (one or more checked solves) on one scenario
 variant; every cost model prices the same run, so cost models multiply columns, not solves.
+``time_limit_s`` means what ``--time-limit`` means everywhere: the search budget of a problem
+the size of the consolidated one (every village with demand); every routing problem of the
+cell gets the same seconds per stop (:func:`routing.pipeline.budget_s`), so an independent
+cell takes about five times as long as a consolidated one. A cell that leaves villages
+unserved also solves its gap plan (:func:`routing.strategies.gap_plan`) and records its cost,
+so the saving ``ruralroute results`` reports is like for like.
 A cell's key is a hash of everything that determines its result (the scenario's content, the
 files it reads, the strategy, fleet, demand scale, seed, limits, engine and cost models), so a
 rerun of the same sweep skips exactly the cells already recorded in the results store.
@@ -48,13 +54,13 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from routing.costs import COST_MODELS_DIR, load_cost_model
+from routing.costs import COST_MODELS_DIR, CostModel, load_cost_model
 from routing.errors import InputError, ModelError
 from routing.files import read_toml
 from routing.results import COST_SEPARATOR, FAILED, OK, ResultsStore
 from routing.scenario import Scenario, load_scenario
 from routing.solve import ENGINES
-from routing.strategies import STRATEGIES, StrategyResult
+from routing.strategies import STRATEGIES, StrategyResult, gap_plan
 
 #: Top-level fields a sweep file may have.
 SWEEP_FIELDS: tuple[str, ...] = (
@@ -486,25 +492,47 @@ def variant(scenario: Scenario, *, fleet: Mapping[str, int], demand_scale: float
 
 
 def plan_document(cell: Cell, result: StrategyResult,
-                  costs: Mapping[str, Mapping[str, float]]) -> dict[str, Any]:
-    """The cell's plan file: its inputs, every leg's routes by stop id, KPIs and costs."""
+                  costs: Mapping[str, Mapping[str, float]],
+                  gap: StrategyResult | None = None) -> dict[str, Any]:
+    """The cell's plan file: its inputs, every leg's routes by stop id and search budget, KPIs,
+    costs and the gap plan (the carriers' vans serving what the strategy left unserved)."""
     return {
         "cell": cell.inputs(),
         "strategy": result.strategy,
-        "legs": [{
-            "label": leg.label, "echelon": leg.echelon, "engine": leg.plan.engine,
-            "seed": leg.plan.seed, "check_ok": leg.check.ok,
-            "routes": [{"vehicle": r.vehicle, "vehicle_type": r.vehicle_type, "depot": r.depot,
-                        "stops": list(r.stops), "distance_m": r.distance_m,
-                        "duration_s": r.duration_s} for r in leg.plan.routes],
-            "unserved": [{"stop": u.stop, "reason": u.reason} for u in leg.plan.unserved],
-        } for leg in result.legs],
+        "legs": _legs_document(result),
         "feeders": [asdict(f) for f in result.feeders],
         "unserved": [{"stop": u.stop, "reason": u.reason} for u in result.unserved],
         "kpis": result.kpis(),
         "costs": {name: dict(figures) for name, figures in costs.items()},
         "solve_time_s": result.solve_time_s,
+        "gap": None if gap is None else {"legs": _legs_document(gap), "kpis": gap.kpis(),
+                                         "unserved": [u.stop for u in gap.unserved]},
     }
+
+
+def _legs_document(result: StrategyResult) -> list[dict[str, Any]]:
+    """Every leg of ``result``: engine, seed, check, search budget, routes and unserved stops."""
+    return [{
+        "label": leg.label, "echelon": leg.echelon, "engine": leg.plan.engine,
+        "seed": leg.plan.seed, "check_ok": leg.check.ok,
+        "budget_s": round(leg.budget_s, 3), "superseded_s": round(leg.superseded_s, 3),
+        "routes": [{"vehicle": r.vehicle, "vehicle_type": r.vehicle_type, "depot": r.depot,
+                    "stops": list(r.stops), "distance_m": r.distance_m,
+                    "duration_s": r.duration_s} for r in leg.plan.routes],
+        "unserved": [{"stop": u.stop, "reason": u.reason} for u in leg.plan.unserved],
+    } for leg in result.legs]
+
+
+def gap_columns(gap: StrategyResult | None, models: Sequence[CostModel]) -> dict[str, Any]:
+    """A cell's gap columns: villages and parcels its gap plan serves, its cost per model."""
+    parcels = gap.delivered()[0] if gap else 0
+    row: dict[str, Any] = {"gap_villages": gap.kpis()["stops_served"] if gap else 0,
+                           "gap_parcels": parcels,
+                           "gap_solve_time_s": round(gap.solve_time_s, 3) if gap else 0.0}
+    for model in models:
+        row[f"gap_cost{COST_SEPARATOR}{model.name}"] = (
+            round(gap.costs(model).total, 2) if gap else 0.0)
+    return row
 
 
 def run_cell(cell: Cell) -> CellOutcome:
@@ -529,6 +557,7 @@ def run_cell(cell: Cell) -> CellOutcome:
                               cache_dir=Path(cell.cache_dir) if cell.cache_dir else None)
         models = [load_cost_model(p) for p in cell.cost_models]
         costs = {m.name: result.costs(m).figures() for m in models}
+        gap = gap_plan(result, settings, engine=cell.engine)
     except (ValueError, KeyError, RuntimeError) as exc:
         row.update(status=FAILED, error=one_line(exc),
                    wall_time_s=round(time.perf_counter() - started, 2),
@@ -538,12 +567,13 @@ def run_cell(cell: Cell) -> CellOutcome:
     row.update({k: v for k, v in kpis.items() if k != "solve_time_s"})
     for name, figures in costs.items():
         row.update({f"{k}{COST_SEPARATOR}{name}": v for k, v in figures.items()})
+    row.update(gap_columns(gap, models))
     row.update(check_ok=all(leg.check.ok for leg in result.legs), legs=len(result.legs),
                solve_time_s=round(result.solve_time_s, 3),
                wall_time_s=round(time.perf_counter() - started, 2), finished_at=_now())
     if result.legs:
         row["engine"] = result.legs[0].plan.engine
-    return CellOutcome(row, plan_document(cell, result, costs))
+    return CellOutcome(row, plan_document(cell, result, costs, gap))
 
 
 def one_line(exc: BaseException) -> str:

@@ -10,6 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from cli import main
+from routing.costs import LikeForLike, saving_pct
 from routing.plots import PLOT_FILES, write_plots
 from routing.results import (
     FAILED,
@@ -139,3 +140,28 @@ def test_results_of_an_empty_folder_is_a_one_line_error(tmp_path):
     result = CliRunner().invoke(main, ["results", str(tmp_path)])
     assert result.exit_code == 2
     assert "no recorded cells" in result.output
+
+
+def test_savings_are_like_for_like_cost_per_parcel_from_the_one_saving_function(tmp_path):
+    s = ResultsStore(tmp_path / "lfl")
+    s.record(_row("base", strategy="independent", diesel=100.0, electric=100.0))
+    # half the parcels delivered for 40; the carriers' vans would charge 70 for the other half
+    relay = _row("relay", strategy="township-relay", diesel=40.0, electric=40.0)
+    relay.update({"parcels": 50, "stops_unserved": 3, "gap_villages": 3, "gap_parcels": 50,
+                  "gap_cost.diesel": 70.0, "gap_cost.electric": 70.0})
+    s.record(relay)
+    # nothing delivered at all: no saving, and no division by zero
+    empty = _row("empty", strategy="consolidated", diesel=30.0, electric=30.0)
+    empty.update({"parcels": 0, "stops_unserved": 20})
+    s.record(empty)
+    out = savings(s.table()).set_index(["strategy", "cost_model"])
+    expected = saving_pct(LikeForLike(40.0, 50, 70.0, 50), LikeForLike(100.0, 100))
+    assert out.loc[("township-relay", "diesel"), "saving_pct"] == pytest.approx(expected)
+    assert expected == pytest.approx(-10.0)  # 110 for 100 parcels against 100: not 20 % cheaper
+    assert math.isnan(out.loc[("consolidated", "diesel"), "saving_pct"])
+    summary = savings_summary(s.table()).set_index(["strategy", "cost_model"])
+    assert summary.loc[("township-relay", "diesel"), "gap_villages"] == 3
+    assert summary.loc[("consolidated", "diesel"), "seeds"] == 0
+    result = CliRunner().invoke(main, ["results", str(s.root)])
+    assert result.exit_code == 0, result.output
+    assert "like for like" in result.output and "-10.0" in result.output

@@ -7,9 +7,12 @@ from pathlib import Path
 
 import pytest
 
+from routing.compare import Comparison
+from routing.costs import LikeForLike, saving_pct
 from routing.engines.base import SolveSettings
 from routing.model import VehicleType
-from routing.strategies import carrier_stops, run_strategy
+from routing.pipeline import MIN_BUDGET_S, MIN_BUDGET_STOPS, budget_s
+from routing.strategies import carrier_stops, gap_plan, run_strategy
 from tests.routing.strategy_world import COSTS, with_types, world
 
 SETTINGS = SolveSettings(time_limit_s=1, objective="cost", solution_limit=300)
@@ -88,7 +91,7 @@ def test_produce_rides_back_and_a_village_too_heavy_for_a_trike_is_unserved_with
     result = _run("township-relay", produce_kg=250)  # a trike carries 200 kg
     reasons = {u.stop: u.reason for u in result.unserved}
     assert set(reasons) == {"v1", "v2", "v3"}
-    assert "more than any vehicle of local station carries" in reasons["v1"]
+    assert "250 kg back, more than any vehicle carries (trike@t1 50 parcels / 200 kg)" in reasons["v1"]
     # A 400 kg van holds one village's 250 kg of produce, not two: two vans serve two villages.
     consolidated = _run("consolidated", produce_kg=250)
     assert consolidated.kpis()["produce_kg"] == 500
@@ -181,3 +184,102 @@ def test_a_tricycle_that_avoids_a_road_class_joins_the_network_at_its_own_neares
     result = run_strategy(sc, "township-relay", settings_for(sc, time_limit_s=1))
     assert all(leg.check.ok for leg in result.legs)
     assert result.kpis()["stops_served"] == 9
+
+
+# --- one search budget rule; strategies priced like for like ----------------------------------
+
+
+def test_every_problem_gets_the_same_seconds_per_stop_and_doubling_doubles_every_budget():
+    # Guoyang: 193 villages with demand, a carrier's day of 186 stops, a 3-station trunk
+    assert budget_s(186, time_limit_s=30, reference_stops=193) == pytest.approx(30 * 186 / 193)
+    assert budget_s(3, time_limit_s=30, reference_stops=193) == pytest.approx(
+        30 * MIN_BUDGET_STOPS / 193)
+    # the floor never exceeds the reference problem's own budget
+    assert budget_s(1, time_limit_s=2, reference_stops=3) == pytest.approx(2)
+    assert budget_s(5, time_limit_s=0.1, reference_stops=193) == MIN_BUDGET_S
+    for n in (1, 3, 50, 186, 400):
+        assert budget_s(n, time_limit_s=60, reference_stops=193) == pytest.approx(
+            2 * budget_s(n, time_limit_s=30, reference_stops=193))
+
+
+def test_each_carrier_gets_a_budget_for_its_own_size_not_a_share_of_one():
+    independent, consolidated = _run("independent"), _run("consolidated")
+    # every problem here has the 3 villages with demand (the trunk's 1 stop is floored at 3):
+    # each gets the whole 1 s the consolidated problem gets, not half of it
+    assert [leg.budget_s for leg in independent.legs] == [1.0, 1.0]
+    assert [leg.budget_s for leg in consolidated.legs] == [1.0]
+    assert [leg.budget_s for leg in _run("township-relay").legs] == [1.0, 1.0]
+
+
+def test_a_relay_round_solved_again_after_the_trunk_gets_the_leg_budget_once():
+    scenario, geography = world()
+    early = [replace(vt, shift_start_s=6 * 3600) if vt.id == "trike" else vt
+             for vt in scenario.vehicle_types]
+    scenario = replace(scenario, vehicle_types=tuple(early))
+    result = run_strategy(scenario, "township-relay", SETTINGS, geography=geography)
+    trunk, local = result.legs
+    assert local.problem.vehicle_types[0].shift_start_s == 8 * 3600 + 200 + 300  # re-solved
+    assert local.budget_s == budget_s(3, time_limit_s=1, reference_stops=3) == 1.0
+    assert local.superseded_s > 0 and trunk.superseded_s == 0
+    assert result.solve_time_s == pytest.approx(
+        trunk.plan.solve_time_s + local.plan.solve_time_s + local.superseded_s)
+
+
+def test_a_relay_whose_trunk_delivers_nothing_is_charged_the_carriers_vans_and_saves_nothing():
+    scenario, geography = world()
+    tiny_truck = VehicleType("truck", count=1, capacity_parcels=500, capacity_kg=2000,
+                             depot="jdc", kind="truck", max_duration_s=60)
+    scenario = replace(scenario, vehicle_types=tuple(
+        tiny_truck if vt.id == "truck" else vt for vt in scenario.vehicle_types))
+    relay = run_strategy(scenario, "township-relay", SETTINGS, geography=geography)
+    independent = run_strategy(scenario, "independent", SETTINGS, geography=geography)
+    gap = gap_plan(relay, SETTINGS)
+    assert gap is not None and gap_plan(independent, SETTINGS) is None
+    # the gap plan is the carriers' own day for exactly the three villages: a and b, as alone
+    assert [leg.label for leg in gap.legs] == ["carrier a", "carrier b"]
+    assert [leg.plan.distance_m for leg in gap.legs] == [6200, 5800]
+    assert gap.delivered() == independent.delivered() == (30, 60, 0)
+    comparison = Comparison(scenario, {"independent": independent, "township-relay": relay},
+                            (COSTS,), {"independent": None, "township-relay": gap})
+    row = next(r for r in comparison.rows() if r["strategy"] == "township-relay")
+    assert (row["served"], row["parcels"], row["gap_villages"], row["gap_parcels"]) == (0, 0, 3, 30)
+    relay_cost, base_cost = relay.costs(COSTS).total, independent.costs(COSTS).total
+    assert relay_cost > 0 and row["gap_cost"] == round(base_cost)
+    # like for like it pays its trunk, trikes and feeders on top of the carriers' own day
+    assert comparison.saving("township-relay", COSTS) == pytest.approx(
+        -100 * relay_cost / base_cost)
+    assert float(row["saving_pct"]) < 0
+    assert "costs" in comparison.headline()[0] and "add" in comparison.headline()[0]
+
+
+def test_a_village_left_unserved_is_priced_as_its_carriers_serving_exactly_it():
+    consolidated = _run("consolidated", produce_kg=250)
+    (unserved,) = consolidated.unserved
+    gap = gap_plan(consolidated, SETTINGS)
+    assert gap is not None
+    assert [[s.id for s in leg.problem.stops] for leg in gap.legs] == [[unserved.stop]] * 2
+    assert [s.produce_kg for leg in gap.legs for s in leg.problem.stops] == [150, 100]
+    assert gap.delivered() == (10, 20, 250) and gap.unserved == ()
+    assert all(leg.check.ok and leg.budget_s == 1.0 for leg in gap.legs)
+
+
+def test_a_day_without_parcels_has_no_saving_and_no_division_by_zero():
+    assert saving_pct(LikeForLike(100.0, 0), LikeForLike(50.0, 10)) is None
+    assert saving_pct(LikeForLike(100.0, 10), LikeForLike(50.0, 0)) is None
+    assert saving_pct(LikeForLike(0.0, 10), LikeForLike(0.0, 10)) is None
+    # the gap's parcels count: 130 for 5 parcels against 50 for 10
+    assert saving_pct(LikeForLike(100.0, 0, 30.0, 5), LikeForLike(50.0, 10)) == pytest.approx(
+        100 * (1 - 26 / 5))
+    # a pickup-only day: every village has produce to collect and no parcel to drop
+    scenario, geography = world(produce_kg=50)
+    scenario = replace(scenario, stops=tuple(
+        replace(s, parcels=0, weight_kg=0, parcels_by_carrier={"a": 0, "b": 0})
+        for s in scenario.stops))
+    results = {s: run_strategy(scenario, s, SETTINGS, geography=geography)
+               for s in ("independent", "consolidated")}
+    comparison = Comparison(scenario, results, (COSTS,))
+    rows = comparison.rows()
+    assert [(r["parcels"], r["served"]) for r in rows] == [(0, 3), (0, 3)]
+    assert all(r["cost"] > 0 for r in rows)
+    assert [(r["like_for_like_per_parcel"], r["saving_pct"]) for r in rows] == [("", "")] * 2
+    assert comparison.headline() == []

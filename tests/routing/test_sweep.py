@@ -201,3 +201,22 @@ def test_execute_records_every_cell_and_a_rerun_only_the_missing_ones(cells, tmp
     assert sorted(df["cell"]) == sorted(c.key for c in cells)
     assert set(df["status"]) == {OK}
     assert all((store.root / p).is_file() for p in df["plan_path"])
+
+
+def test_a_cell_leaving_villages_unserved_records_their_gap_and_every_leg_its_budget(cells):
+    cell = Cell(**{**cells[0].__dict__, "fleet": {"van": 1}})
+    outcome = run_cell(cell)
+    row, plan = outcome.row, outcome.plan
+    assert row["status"] == OK, row["error"]
+    assert row["stops_unserved"] > 0
+    assert row["gap_villages"] == row["stops_unserved"] == plan["gap"]["kpis"]["stops_served"]
+    assert row["gap_parcels"] == 225 - row["parcels"] > 0
+    for model in ("diesel", "electric"):
+        assert row[f"gap_cost.{model}"] > 0
+    assert row["gap_cost.electric"] != row["gap_cost.diesel"]
+    # 9 villages with demand, 1 s for the consolidated-size problem: 1 s per leg of <= 9 stops
+    assert [leg["budget_s"] for leg in plan["legs"]] == [1.0]
+    gap_legs = plan["gap"]["legs"]
+    assert gap_legs and all(leg["label"].startswith("carrier ") for leg in gap_legs)
+    assert all(leg["budget_s"] == 1.0 for leg in gap_legs)
+    assert run_cell(cells[0]).row["gap_villages"] == 0
