@@ -56,6 +56,13 @@ class Geography:
     too_far: dict[str, str]
     notes: tuple[str, ...]
     profiles: dict[str, TravelMatrices] = field(default_factory=dict)
+    #: Each restricted travel profile's own road network and snaps, which its matrices and so
+    #: its drawn routes follow.
+    profile_roads: dict[str, tuple[RoadNetwork, dict[str, Snap]]] = field(default_factory=dict)
+
+    def roads_for(self, profile: str) -> tuple[RoadNetwork, dict[str, Snap]]:
+        """The road network and snaps a vehicle of travel ``profile`` drives on."""
+        return self.profile_roads.get(profile, (self.network, self.snaps))
 
 
 def settings_for(scenario: Scenario, *, time_limit_s: float | None = None,
@@ -140,6 +147,7 @@ def locate(scenario: Scenario, *, timings: Timings, cache_dir: Path | None = Non
     with timings.step("matrices"):
         matrices = travel_matrices(network, snaps, cache_dir=cache_dir)
         profiles = {}
+        profile_roads = {}
         for vt in scenario.vehicle_types:
             if vt.profile != DEFAULT_PROFILE and vt.profile not in profiles:
                 # A vehicle that avoids some roads joins the network at its own nearest road.
@@ -151,6 +159,7 @@ def locate(scenario: Scenario, *, timings: Timings, cache_dir: Path | None = Non
                 profiles[vt.profile] = travel_matrices(restricted, own_snaps,
                                                        cache_dir=cache_dir,
                                                        allow_unreachable=True)
+                profile_roads[vt.profile] = (restricted, own_snaps)
     notes = []
     fragments = sum(1 for sid in stop_ids if snaps[sid].outside_component)
     if fragments:
@@ -160,4 +169,4 @@ def locate(scenario: Scenario, *, timings: Timings, cache_dir: Path | None = Non
     notes.append(f"road graph: {network.nodes_total - dropped:,} of {network.nodes_total:,} "
                  f"drivable nodes in the largest strongly connected component, "
                  f"{len(snaps):,} places snapped onto it")
-    return Geography(network, snaps, matrices, too_far, tuple(notes), profiles)
+    return Geography(network, snaps, matrices, too_far, tuple(notes), profiles, profile_roads)

@@ -79,9 +79,13 @@ def plan_document(result: StrategyResult, *, seed: int, engine: str,
         "seed": seed,
         "settings": settings or {},
         "routes": routes,
-        "unserved": [{"stop": u.stop, "reason": u.reason} for u in result.unserved],
+        "unserved": [{"stop": u.stop, "why": str(u.why), "reason": u.reason}
+                     for u in result.unserved],
         "legs": [{"label": leg.label, "echelon": leg.echelon, "routes": len(leg.plan.routes),
-                  "stops": len(leg.problem.stops), "distance_m": leg.plan.distance_m}
+                  "stops": len(leg.problem.stops), "distance_m": leg.plan.distance_m,
+                  "engine": leg.plan.engine, "budget_s": round(leg.budget_s, 3),
+                  "solve_time_s": round(leg.plan.solve_time_s, 3),
+                  "notes": list(leg.plan.notes)}
                  for leg in result.legs],
         "feeders": [vars(f) for f in result.feeders],
         "kpis": result.kpis(),
@@ -117,12 +121,20 @@ def check_document(result: StrategyResult) -> dict[str, Any]:
 def leg_geometries(result: StrategyResult, leg: Leg) -> dict[str, LineString]:
     """Road-following geometry (EPSG:4326) of every route of ``leg``, keyed by vehicle id.
 
-    A relay trunk stop split in several loads (``t123#2``) is drawn at its station.
+    Each route follows the road network of its vehicle's travel profile, as its matrices do. A
+    relay trunk stop split in several loads (``t123#2``) is drawn at its station.
     """
     geo = result.geography
     located = {sid: sid.split("#")[0] for sid in leg.problem.stop_by_id}
-    return road_route_lines(geo.network, geo.snaps, {
-        r.vehicle: [r.depot, *(located[s] for s in r.stops), r.depot] for r in leg.plan.routes})
+    profile_of = {vt.id: vt.profile for vt in leg.problem.vehicle_types}
+    lines: dict[str, LineString] = {}
+    for profile in sorted(set(profile_of.values())):
+        sequences = {r.vehicle: [r.depot, *(located[s] for s in r.stops), r.depot]
+                     for r in leg.plan.routes if profile_of[r.vehicle_type] == profile}
+        if sequences:
+            network, snaps = geo.roads_for(profile)
+            lines |= road_route_lines(network, snaps, sequences)
+    return lines
 
 
 def display_geometries(geometries: dict[str, LineString]) -> dict[str, LineString]:
