@@ -104,6 +104,8 @@ def read_county_boundaries(
     )
     try:
         for area in processor:
+            if not isinstance(area, osmium.osm.Area):
+                continue
             if area.from_way() or area.tags.get("admin_level") != admin_level:
                 continue
             try:

@@ -33,7 +33,7 @@ from typing import Any
 import folium
 import numpy as np
 import shapely
-from branca.element import MacroElement
+from branca.element import Figure, MacroElement
 from jinja2 import Template
 from shapely.geometry import LineString, mapping
 from shapely.geometry.base import BaseGeometry
@@ -46,7 +46,7 @@ from geodata.export import (
     route_properties,
 )
 from routing.errors import ModelError
-from routing.model import Plan, Problem, Stop
+from routing.model import Depot, Plan, Problem, Stop
 
 #: Shown on every map, with or without tiles: the data are OpenStreetMap's.
 ATTRIBUTION = (
@@ -110,12 +110,20 @@ def leaflet_assets() -> tuple[str, str]:
     return css, js
 
 
+def _page(m: folium.Map) -> Figure:
+    """The HTML page ``m`` is drawn on (branca types ``get_root`` as a plain ``Element``)."""
+    root = m.get_root()
+    if not isinstance(root, Figure):
+        raise TypeError(f"folium map is not on a page Figure but on {type(root).__name__}")
+    return root
+
+
 def _inline_leaflet(m: folium.Map) -> None:
     """Put Leaflet inside ``m``'s page and drop folium's CDN links (this map needs none)."""
     m.default_js = []
     m.default_css = []
     css, js = leaflet_assets()
-    m.get_root().header.add_child(
+    _page(m).header.add_child(
         folium.Element(f"<style>{css}</style>\n<script>{js}</script>"), name="leaflet_inline")
 
 
@@ -141,7 +149,9 @@ def _rounded(geometry: BaseGeometry) -> BaseGeometry:
 
 
 def _latlon(line: LineString) -> list[list[float]]:
-    return np.round(shapely.get_coordinates(line)[:, ::-1], COORD_DECIMALS).tolist()
+    latlon: list[list[float]] = np.round(
+        shapely.get_coordinates(line)[:, ::-1], COORD_DECIMALS).tolist()
+    return latlon
 
 
 def _km(distance_m: int) -> str:
@@ -189,7 +199,7 @@ class _PointLayer(MacroElement):
     def __init__(
         self, points: Sequence[Sequence[Any]], *, shape: str, style: Mapping[str, Any]
     ) -> None:
-        super().__init__()
+        super().__init__()  # type: ignore[no-untyped-call]  # branca leaves it unannotated
         self._name = "PointLayer"
         self.shape = shape
         self.shape_json = _script_json(shape)
@@ -209,7 +219,7 @@ class _MapAttribution(MacroElement):
     )
 
     def __init__(self, text: str) -> None:
-        super().__init__()
+        super().__init__()  # type: ignore[no-untyped-call]  # branca leaves it unannotated
         self._name = "MapAttribution"
         self.text = _script_json(text)
 
@@ -218,7 +228,8 @@ def _bounds(problem: Problem, boundary: BaseGeometry | None) -> list[list[float]
     if boundary is not None and not boundary.is_empty:
         minx, miny, maxx, maxy = boundary.bounds
     else:
-        points = [(p.lon, p.lat) for p in (*problem.depots, *problem.stops)]
+        located: tuple[Depot | Stop, ...] = (*problem.depots, *problem.stops)
+        points = [(p.lon, p.lat) for p in located]
         xs, ys = zip(*points, strict=True)
         minx, miny, maxx, maxy = min(xs), min(ys), max(xs), max(ys)
     return [[round(v, COORD_DECIMALS) for v in corner] for corner in ((miny, minx), (maxy, maxx))]
@@ -334,8 +345,9 @@ def _base_map(bounds: list[list[float]], *, title: str, boundary: BaseGeometry |
     m = folium.Map(location=centre, zoom_start=10, tiles=None, control_scale=True,
                    prefer_canvas=True)
     _inline_leaflet(m)
-    m.get_root().title = html_text(title)
-    m.get_root().header.add_child(folium.Element(_CSS), name="rr_css")
+    page = _page(m)
+    page.title = html_text(title)
+    page.header.add_child(folium.Element(_CSS), name="rr_css")
     if tiles:
         folium.TileLayer(OSM_TILES_URL, attr=ATTRIBUTION, name="OpenStreetMap", overlay=False,
                          control=True, max_zoom=19).add_to(m)
@@ -392,8 +404,8 @@ def route_map(
     _add_unserved(m, problem, reasons)
     _add_depots(m, plan, problem)
     m.add_child(_MapAttribution(ATTRIBUTION))
-    m.get_root().html.add_child(folium.Element(_legend_html(title, summaries, len(reasons))),
-                                name="rr_legend")
+    _page(m).html.add_child(folium.Element(_legend_html(title, summaries, len(reasons))),
+                            name="rr_legend")
     folium.LayerControl(collapsed=len(plan.routes) > 12).add_to(m)
     m.fit_bounds(bounds)
     return m
@@ -478,7 +490,7 @@ def strategies_map(
     m.add_child(_MapAttribution(ATTRIBUTION))
     legend = (f'<div class="rr-legend" id="rr-legend"><b>{html_text(title)}</b>{"".join(rows)}'
               f"<div>Switch strategies in the layer control.</div></div>")
-    m.get_root().html.add_child(folium.Element(legend), name="rr_legend")
+    _page(m).html.add_child(folium.Element(legend), name="rr_legend")
     folium.LayerControl(collapsed=False).add_to(m)
     m.fit_bounds(bounds)
     return m

@@ -62,15 +62,17 @@ def read_places(
     for obj in osmium.FileProcessor(str(path), osmium.osm.NODE).with_filter(
         osmium.filter.KeyFilter("place")
     ):
+        if not isinstance(obj, osmium.osm.Node):
+            continue
         tags = obj.tags
         kind = tags.get("place")
-        name = tags.get("name", "") or tags.get("name:zh", "")
-        if kind not in wanted or not name or not obj.location.valid():
+        name = tags.get("name") or tags.get("name:zh") or ""
+        if kind is None or kind not in wanted or not name or not obj.location.valid():
             continue
         lon, lat = obj.location.lon, obj.location.lat
         if prepared is not None and not prepared.contains(shapely.Point(lon, lat)):
             continue
-        name_en = (tags.get("name:en", "") or tags.get("name:zh_pinyin", "")).split(";")[0].strip()
+        name_en = (tags.get("name:en") or tags.get("name:zh_pinyin") or "").split(";")[0].strip()
         places.append(Place(obj.id, kind, name, name_en, lon, lat))
     places.sort(key=lambda p: p.osm_id)
     return places

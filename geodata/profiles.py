@@ -25,8 +25,8 @@ def profile_network(
     avoid = set(avoid_roads)
     graph = network.graph.copy()
     if avoid:
-        graph.remove_edges_from([(u, v, k) for u, v, k, hw in graph.edges(keys=True, data="highway")
-                                 if hw in avoid])
+        graph.remove_edges_from([(u, v, k) for u, v, k, data in graph.edges(keys=True, data=True)
+                                 if data.get("highway") in avoid])
         if graph.number_of_edges() == 0:
             raise NetworkError(f"{network.source}: avoiding {sorted(avoid)} leaves no road")
     if max_speed_kmh is not None:

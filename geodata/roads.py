@@ -17,6 +17,7 @@ from types import MappingProxyType
 
 import networkx as nx
 import numpy as np
+import numpy.typing as npt
 import osmium
 import pyproj
 import shapely
@@ -90,7 +91,7 @@ class RoadNetwork:
         so snapping can tell when a point's nearest road is an unusable fragment.
     """
 
-    graph: nx.MultiDiGraph
+    graph: nx.MultiDiGraph[int]
     crs: pyproj.CRS
     source: Path
     nodes_total: int
@@ -115,6 +116,28 @@ def utm_crs(lon: float, lat: float) -> pyproj.CRS:
     """
     zone = min(int((lon + 180.0) // 6.0) + 1, 60)
     return pyproj.CRS.from_epsg((32600 if lat >= 0 else 32700) + zone)
+
+
+def buffer_lonlat(geometry: BaseGeometry, distance_m: float) -> BaseGeometry:
+    """Return ``geometry`` (EPSG:4326) grown by ``distance_m`` metres, back in EPSG:4326.
+
+    The buffer is taken in the UTM zone of the geometry's centroid, so it is metric.
+    """
+    centroid = geometry.centroid
+    local = utm_crs(centroid.x, centroid.y)
+    forward = pyproj.Transformer.from_crs("EPSG:4326", local, always_xy=True)
+    backward = pyproj.Transformer.from_crs(local, "EPSG:4326", always_xy=True)
+    return _reproject(_reproject(geometry, forward).buffer(distance_m), backward)
+
+
+def _reproject(geometry: BaseGeometry, transformer: pyproj.Transformer) -> BaseGeometry:
+    """Return ``geometry`` with its (x, y) coordinates moved through ``transformer``."""
+
+    def move(coords: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+        x, y = transformer.transform(coords[:, 0], coords[:, 1])
+        return np.column_stack([x, y]).astype(np.float64, copy=False)
+
+    return shapely.transform(geometry, move)
 
 
 @contextmanager
@@ -221,7 +244,7 @@ def _read_road_network(path: Path, speeds_kmh: Mapping[str, float] | None,
     in_scc = labels == np.argmax(np.bincount(labels))
     keep = in_scc[src] & in_scc[dst]
 
-    graph = nx.MultiDiGraph(crs=crs.to_string())
+    graph: nx.MultiDiGraph[int] = nx.MultiDiGraph(crs=crs.to_string())
     kept_nodes = np.flatnonzero(in_scc)
     graph.add_nodes_from(
         (int(nodes[i]), {"x": float(node_x[i]), "y": float(node_y[i]),
@@ -305,9 +328,11 @@ def _read_ways(path: Path, speeds: Mapping[str, float]) -> _Ways:
     )
     try:
         for way in processor:
+            if not isinstance(way, osmium.osm.Way):
+                continue
             tags = way.tags
             highway = tags.get("highway")
-            if highway not in speeds or tags.get("area") == "yes":
+            if highway is None or highway not in speeds or tags.get("area") == "yes":
                 continue
             position = len(ways.way_id)
             ways.way_id.append(way.id)
@@ -344,12 +369,7 @@ def _ways_near(
     boundary: BaseGeometry, lon: np.ndarray, lat: np.ndarray, way_of_node: np.ndarray
 ) -> np.ndarray:
     """Return, per way position, whether any of its nodes lies near ``boundary``."""
-    centroid = boundary.centroid
-    local = utm_crs(centroid.x, centroid.y)
-    forward = pyproj.Transformer.from_crs("EPSG:4326", local, always_xy=True).transform
-    backward = pyproj.Transformer.from_crs(local, "EPSG:4326", always_xy=True).transform
-    projected = shapely.transform(boundary, forward, interleaved=False)
-    area = shapely.transform(projected.buffer(BOUNDARY_BUFFER_M), backward, interleaved=False)
+    area = buffer_lonlat(boundary, BOUNDARY_BUFFER_M)
     shapely.prepare(area)
     inside = np.zeros(lon.size, dtype=bool)
     valid = np.isfinite(lon)

@@ -145,7 +145,26 @@ def snap_points(
     return replace(network, graph=new_graph), snaps
 
 
-def _copy_graph(graph: nx.MultiDiGraph) -> nx.MultiDiGraph:
+#: A node's or an edge's attribute dict, as networkx keeps it.
+_Attrs = dict[str, object]
+#: networkx's successor (or predecessor) dict of a MultiDiGraph: ``u -> v -> key -> attrs``.
+_Adjacency = dict[int, dict[int, dict[int, _Attrs]]]
+
+
+def _internals(graph: nx.MultiDiGraph[int]) -> tuple[dict[int, _Attrs], _Adjacency, _Adjacency]:
+    """Return networkx's own node, successor and predecessor dicts of ``graph``.
+
+    They are private (``_node``, ``_succ``, ``_pred``), so not in networkx's type stubs; the
+    public views are read-only and slower to walk.
+    """
+    state = vars(graph)
+    nodes: dict[int, _Attrs] = state["_node"]
+    succ: _Adjacency = state["_succ"]
+    pred: _Adjacency = state["_pred"]
+    return nodes, succ, pred
+
+
+def _copy_graph(graph: nx.MultiDiGraph[int]) -> nx.MultiDiGraph[int]:
     """Return a copy of ``graph`` with its own node, adjacency and attribute dicts.
 
     Same result as ``graph.copy()`` but built straight into networkx's adjacency dicts, which
@@ -154,11 +173,12 @@ def _copy_graph(graph: nx.MultiDiGraph) -> nx.MultiDiGraph:
     """
     new = graph.__class__()
     new.graph.update(graph.graph)
-    new._node.update((n, dict(d)) for n, d in graph._node.items())
-    succ, pred = new._succ, new._pred
-    succ.update((n, {}) for n in graph._node)
-    pred.update((n, {}) for n in graph._node)
-    for u, neighbours in graph._succ.items():
+    old_nodes, old_succ, _ = _internals(graph)
+    new_nodes, succ, pred = _internals(new)
+    new_nodes.update((n, dict(d)) for n, d in old_nodes.items())
+    succ.update((n, {}) for n in old_nodes)
+    pred.update((n, {}) for n in old_nodes)
+    for u, neighbours in old_succ.items():
         row = succ[u]
         for v, keydict in neighbours.items():
             row[v] = pred[v][u] = {k: dict(d) for k, d in keydict.items()}
@@ -166,22 +186,24 @@ def _copy_graph(graph: nx.MultiDiGraph) -> nx.MultiDiGraph:
 
 
 def _edge_segments(
-    graph: nx.MultiDiGraph, skip_highways: frozenset[str]
+    graph: nx.MultiDiGraph[int], skip_highways: frozenset[str]
 ) -> tuple[np.ndarray, np.ndarray]:
     """Return the undirected node pairs ``(a < b)`` with an edge not in ``skip_highways``.
 
     Also returns their LineStrings, in the same order.
     """
-    ends = [(u, v) for u, v, h in graph.edges(data="highway") if h not in skip_highways]
+    ends = [(u, v) for u, v, data in graph.edges(data=True)
+            if data.get("highway") not in skip_highways]
     pairs = np.unique(np.sort(np.array(ends, dtype=np.int64).reshape(-1, 2), axis=1), axis=0)
     count = graph.number_of_nodes()
     ids = np.fromiter(graph.nodes, dtype=np.int64, count=count)
-    x = np.fromiter((d["x"] for d in graph._node.values()), dtype=float, count=count)
-    y = np.fromiter((d["y"] for d in graph._node.values()), dtype=float, count=count)
+    node_attrs = _internals(graph)[0].values()
+    x = np.fromiter((d["x"] for d in node_attrs), dtype=np.float64, count=count)
+    y = np.fromiter((d["y"] for d in node_attrs), dtype=np.float64, count=count)
     order = np.argsort(ids)
     at = order[np.searchsorted(ids, pairs, sorter=order)]
     coords = np.stack([x[at], y[at]], axis=-1)
-    return pairs, shapely.linestrings(coords)
+    return pairs, np.asarray(shapely.linestrings(coords))
 
 
 def _nearest(tree: shapely.STRtree, pts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -194,7 +216,7 @@ def _nearest(tree: shapely.STRtree, pts: np.ndarray) -> tuple[np.ndarray, np.nda
 
 
 def _place_nodes(
-    graph: nx.MultiDiGraph,
+    graph: nx.MultiDiGraph[int],
     crs: pyproj.CRS,
     pairs: np.ndarray,
     lines: np.ndarray,
@@ -212,9 +234,9 @@ def _place_nodes(
     end = pairs[seg, 1]
     at_start = along <= tolerance_m
     at_end = ~at_start & (seg_len - along <= tolerance_m)
-    for k in np.flatnonzero(at_start):
+    for k in np.flatnonzero(at_start).tolist():
         node_of[k] = int(start[k])
-    for k in np.flatnonzero(at_end):
+    for k in np.flatnonzero(at_end).tolist():
         node_of[k] = int(end[k])
 
     inner = np.flatnonzero(~at_start & ~at_end)
@@ -258,7 +280,7 @@ def _place_nodes(
 
 
 def _split(
-    graph: nx.MultiDiGraph, u: int, v: int, nodes: list[int], fractions: list[float]
+    graph: nx.MultiDiGraph[int], u: int, v: int, nodes: list[int], fractions: list[float]
 ) -> None:
     """Replace every ``u -> v`` edge by a chain through ``nodes`` at ``fractions`` of its length.
 

@@ -29,6 +29,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
+import numpy.typing as npt
 import vrplib
 
 from routing.checker import check_plan
@@ -89,17 +90,23 @@ class BenchResult:
     violations: str
 
 
-def nint_euclidean(coords: np.ndarray) -> np.ndarray:
+def nint_euclidean(coords: npt.ArrayLike) -> npt.NDArray[np.int64]:
     """CVRPLIB ``EUC_2D``: the nearest integer of each Euclidean distance (halves round up)."""
-    diff = coords[:, None, :] - coords[None, :, :]
-    return np.floor(np.sqrt((diff.astype(float) ** 2).sum(axis=-1)) + 0.5).astype(np.int64)
+    return np.floor(_euclidean(coords) + 0.5).astype(np.int64)
 
 
-def truncated_euclidean_x10(coords: np.ndarray) -> np.ndarray:
+def truncated_euclidean_x10(coords: npt.ArrayLike) -> npt.NDArray[np.int64]:
     """Solomon convention used here: Euclidean distance truncated to one decimal, times 10."""
-    diff = coords[:, None, :] - coords[None, :, :]
-    exact = np.sqrt((diff.astype(float) ** 2).sum(axis=-1)) * SOLOMON_SCALE
+    exact = _euclidean(coords) * SOLOMON_SCALE
     return np.floor(exact + 1e-9).astype(np.int64)
+
+
+def _euclidean(coords: npt.ArrayLike) -> npt.NDArray[np.float64]:
+    """The full matrix of Euclidean distances between the rows of ``coords``."""
+    xy = np.asarray(coords, dtype=np.float64)
+    diff = np.expand_dims(xy, 1) - np.expand_dims(xy, 0)
+    squared: npt.NDArray[np.float64] = (diff**2).sum(axis=-1)  # numpy types axis sums as Any
+    return np.sqrt(squared)
 
 
 def gap_percent(cost: float, best_known: float) -> float:

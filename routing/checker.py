@@ -48,24 +48,41 @@ class CheckReport:
 
 def check_plan(problem: Problem, plan: Plan, *, strict: bool = True) -> CheckReport:
     """Check ``plan``; with ``strict`` raise :class:`PlanError` listing every violation."""
-    violations: list[str] = []
-    vehicles = {v.id: v for v in problem.vehicles}
+    violations = _coverage(problem, plan) + _reasons(problem, plan)
+    used = Counter(r.vehicle for r in plan.routes)
+    violations += [f"vehicle {v} drives {n} routes" for v, n in used.items() if n > 1]
+    checks = []
+    for route in plan.routes:
+        vehicle_type = _route_vehicle(problem, route, violations)
+        if vehicle_type is not None:
+            checks.append(_check_route(problem, route, vehicle_type, violations))
+    report = CheckReport(tuple(violations), tuple(checks))
+    if strict and violations:
+        raise PlanError(violations)
+    return report
 
+
+def _coverage(problem: Problem, plan: Plan) -> list[str]:
+    """Every stop served exactly once or listed unserved exactly once, and nothing else."""
+    violations = []
     counts = Counter(stop for route in plan.routes for stop in route.stops)
-    for stop, n in counts.items():
-        if n > 1:
-            violations.append(f"stop {stop} is visited {n} times")
+    violations += [f"stop {s} is visited {n} times" for s, n in counts.items() if n > 1]
     unserved = Counter(u.stop for u in plan.unserved)
-    for stop, n in unserved.items():
+    for stop_id, n in unserved.items():
         if n > 1:
-            violations.append(f"stop {stop} is listed unserved {n} times")
-        if stop in counts:
-            violations.append(f"stop {stop} is both served and listed unserved")
-        if stop not in problem.stop_by_id:
-            violations.append(f"unserved stop {stop} is not in the problem")
-    for stop in problem.stops:
-        if stop.id not in counts and stop.id not in unserved:
-            violations.append(f"stop {stop.id} is neither served nor listed unserved")
+            violations.append(f"stop {stop_id} is listed unserved {n} times")
+        if stop_id in counts:
+            violations.append(f"stop {stop_id} is both served and listed unserved")
+        if stop_id not in problem.stop_by_id:
+            violations.append(f"unserved stop {stop_id} is not in the problem")
+    violations += [f"stop {s.id} is neither served nor listed unserved" for s in problem.stops
+                   if s.id not in counts and s.id not in unserved]
+    return violations
+
+
+def _reasons(problem: Problem, plan: Plan) -> list[str]:
+    """Every unserved stop's reason is given and holds."""
+    violations = []
     for u in plan.unserved:
         if not u.reason.strip():
             violations.append(f"unserved stop {u.stop} has no reason")
@@ -73,33 +90,27 @@ def check_plan(problem: Problem, plan: Plan, *, strict: bool = True) -> CheckRep
             wrong = _false_reason(problem, plan, u)
             if wrong:
                 violations.append(f"unserved stop {u.stop} is listed as {u.why}, but {wrong}")
-    used = Counter(r.vehicle for r in plan.routes)
-    for vehicle, n in used.items():
-        if n > 1:
-            violations.append(f"vehicle {vehicle} drives {n} routes")
+    return violations
 
-    checks = []
-    for route in plan.routes:
-        vehicle = vehicles.get(route.vehicle)
-        if vehicle is None:
-            violations.append(f"route of unknown vehicle {route.vehicle}")
-            continue
-        unknown = [s for s in route.stops if s not in problem.stop_by_id]
-        if unknown:
-            violations.append(f"route {route.vehicle} visits unknown stops {unknown}")
-            continue
-        excluded = [s for s in route.stops if s in problem.excluded]
-        if excluded:
-            violations.append(f"route {route.vehicle} visits excluded stops {excluded}")
-        if route.depot != vehicle.depot or route.vehicle_type != vehicle.type.id:
-            violations.append(f"route {route.vehicle} claims depot {route.depot} / type "
-                              f"{route.vehicle_type}, but the vehicle is {vehicle.type.id} "
-                              f"at {vehicle.depot}")
-        checks.append(_check_route(problem, route, vehicle.type, violations))
-    report = CheckReport(tuple(violations), tuple(checks))
-    if strict and violations:
-        raise PlanError(violations)
-    return report
+
+def _route_vehicle(problem: Problem, route: Route, violations: list[str]) -> VehicleType | None:
+    """The vehicle type a route is driven by, if the route names a real vehicle and stops."""
+    vehicle = next((v for v in problem.vehicles if v.id == route.vehicle), None)
+    if vehicle is None:
+        violations.append(f"route of unknown vehicle {route.vehicle}")
+        return None
+    unknown = [s for s in route.stops if s not in problem.stop_by_id]
+    if unknown:
+        violations.append(f"route {route.vehicle} visits unknown stops {unknown}")
+        return None
+    excluded = [s for s in route.stops if s in problem.excluded]
+    if excluded:
+        violations.append(f"route {route.vehicle} visits excluded stops {excluded}")
+    if route.depot != vehicle.depot or route.vehicle_type != vehicle.type.id:
+        violations.append(f"route {route.vehicle} claims depot {route.depot} / type "
+                          f"{route.vehicle_type}, but the vehicle is {vehicle.type.id} "
+                          f"at {vehicle.depot}")
+    return vehicle.type
 
 
 def _check_route(problem: Problem, route: Route, vehicle_type: VehicleType,

@@ -90,7 +90,8 @@ class Stop:
         _check_lonlat(self.lon, self.lat, f"stop {self.id}")
         for name in ("parcels", "weight_kg", "produce_kg"):
             value = getattr(self, name)
-            _require(isinstance(value, int | np.integer) and value >= 0, f"stop {self.id}.{name}",
+            whole = isinstance(value, int | np.integer) and bool(value >= 0)
+            _require(whole, f"stop {self.id}.{name}",
                      f"must be a whole number >= 0, got {value!r}")
         _check_window(self.open_s, self.close_s, f"stop {self.id}")
         if self.parcels_by_carrier:

@@ -18,6 +18,8 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
 
 from routing.results import costs_long, savings_summary
 
@@ -27,14 +29,14 @@ PLOT_FILES: tuple[str, ...] = ("cost_per_parcel_by_strategy.png", "saving_vs_den
 _MARKERS = ("o", "s", "^", "D", "v", "P")
 
 
-def _finish(fig: plt.Figure, path: Path) -> Path:
+def _finish(fig: Figure, path: Path) -> Path:
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
     return path
 
 
-def _empty(ax: plt.Axes, text: str) -> None:
+def _empty(ax: Axes, text: str) -> None:
     ax.text(0.5, 0.5, text, ha="center", va="center", transform=ax.transAxes, wrap=True)
     ax.set_xticks([])
     ax.set_yticks([])
@@ -60,8 +62,8 @@ def cost_per_parcel_by_strategy(long: pd.DataFrame, path: Path) -> Path:
             patch.set_facecolor(colour)
             patch.set_alpha(0.6)
         for x, values in zip(positions, data, strict=True):
-            spread = np.linspace(-width * 0.25, width * 0.25, len(values)) if len(values) else []
-            ax.scatter(x + np.asarray(spread), values, s=9, color=colour, edgecolor="black",
+            spread = np.linspace(-width * 0.25, width * 0.25, len(values))
+            ax.scatter(x + spread, values, s=9, color=colour, edgecolor="black",
                        linewidth=0.3, zorder=3)
         ax.plot([], [], "s", color=colour, alpha=0.6, label=model)
     ax.set_xticks(range(len(strategies)), strategies)

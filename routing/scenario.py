@@ -11,7 +11,7 @@ import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar, overload
 
 from geodata.roads import HIGHWAY_CLASSES
 from routing.costs import CostModel, load_cost_model, resolve_cost_model, shipped_cost_models
@@ -126,6 +126,9 @@ class Scenario:
 
 # --- small typed readers for TOML tables; each names the field it rejects -------------------
 
+_T = TypeVar("_T")
+_D = TypeVar("_D")
+
 
 class _Table:
     """A TOML table read field by field, so unknown and missing fields are reported by name."""
@@ -139,7 +142,14 @@ class _Table:
     def _name(self, key: str) -> str:
         return f"{self.where}.{key}" if self.where else key
 
-    def get(self, key: str, kind: type | tuple[type, ...], default: Any = ...) -> Any:
+    @overload
+    def get(self, key: str, kind: type[_T]) -> _T: ...
+
+    @overload
+    def get(self, key: str, kind: type[_T], default: _D) -> _T | _D: ...
+
+    def get(self, key: str, kind: type[_T], default: object = ...) -> object:
+        """The value of ``key``, which must be a ``kind``; ``default`` when missing (if given)."""
         self.used.add(key)
         if key not in self.data:
             if default is ...:
@@ -149,8 +159,7 @@ class _Table:
         if kind is float and isinstance(value, int) and not isinstance(value, bool):
             value = float(value)
         if (isinstance(value, bool) and kind is not bool) or not isinstance(value, kind):
-            names = kind.__name__ if isinstance(kind, type) else "/".join(k.__name__ for k in kind)
-            raise InputError(self.file, self._name(key), f"must be {names}, got {value!r}")
+            raise InputError(self.file, self._name(key), f"must be {kind.__name__}, got {value!r}")
         return value
 
     def clock(self, key: str, default: str) -> int:
@@ -176,7 +185,7 @@ def _existing(file: Path, where: str, path: Path) -> Path:
     return path
 
 
-def _build(file: Path, where: str, factory: Callable[..., Any], **kwargs: Any) -> Any:
+def _build(file: Path, where: str, factory: Callable[..., _T], **kwargs: object) -> _T:
     """Construct a domain object, turning its validation error into one naming the file."""
     try:
         return factory(**kwargs)
@@ -305,7 +314,7 @@ def read_stops_csv(path: Path) -> tuple[Stop, ...]:
                 raise InputError(path, f"{where} {col}",
                                  f"stop {row.get('id', '?')!r} has no coordinates; fill in {col}")
 
-        def num(col: str, where: str = where, row: dict = row) -> float:
+        def num(col: str, where: str = where, row: dict[str, str] = row) -> float:
             return _parse_number(path, f"{where} {col}", row[col], whole=col not in ("lon", "lat"))
 
         split = {c[len(CARRIER_PREFIX):]: int(num(c)) for c in carriers if (row[c] or "").strip()}
@@ -464,7 +473,7 @@ def _check_refs(file: Path, where: str, values: Any, known: Any) -> None:
                              f"{', '.join(sorted(known))}")
 
 
-def _read_carriers(file: Path, data: list, depot_ids: set[str],
+def _read_carriers(file: Path, data: list[Any], depot_ids: set[str],
                    known_types: dict[str, VehicleType]) -> tuple[Carrier, ...]:
     carriers = []
     for i, entry in enumerate(data):

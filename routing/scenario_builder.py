@@ -43,7 +43,13 @@ from shapely.geometry.base import BaseGeometry
 
 from geodata.counties import County, find_county, read_counties
 from geodata.places import Place, read_places
-from geodata.roads import BOUNDARY_BUFFER_M, RoadNetwork, read_road_network, utm_crs
+from geodata.roads import (
+    BOUNDARY_BUFFER_M,
+    RoadNetwork,
+    buffer_lonlat,
+    read_road_network,
+    utm_crs,
+)
 from geodata.snapping import NO_STOPPING_HIGHWAYS
 from routing.demand import split_by_share, village_demand, write_stops_csv
 from routing.errors import InputError, ModelError
@@ -388,8 +394,9 @@ def branch_sites(seat: Located, network: RoadNetwork, count: int, *,
     and every branch reaches every village. Deterministic: the same roads give the same sites.
     """
     graph = network.graph
-    stoppable = sorted({n for u, v, hw in graph.edges(data="highway")
-                        if hw not in NO_STOPPING_HIGHWAYS for n in (u, v) if n > 0})
+    stoppable = sorted({n for u, v, data in graph.edges(data=True)
+                        if data.get("highway") not in NO_STOPPING_HIGHWAYS
+                        for n in (u, v) if n > 0})
     if len(stoppable) < count:
         raise InputError(network.source, "roads", f"only {len(stoppable)} road nodes near the "
                                                   f"county seat; {count} carrier branches need "
@@ -505,7 +512,7 @@ def nearest_of(candidates: Sequence[Located], points: Sequence[Located]) -> list
     vx, vy = to_xy.transform([v.lon for v in points], [v.lat for v in points])
     dist = np.hypot(np.asarray(vx)[:, None] - np.asarray(sx)[None, :],
                     np.asarray(vy)[:, None] - np.asarray(sy)[None, :])
-    return np.argmin(dist, axis=1).tolist()
+    return [int(k) for k in np.argmin(dist, axis=1)]
 
 
 def write_townships_csv(path: Path, towns: Iterable[Place]) -> Path:
@@ -537,13 +544,7 @@ def cut_roads(osm: Path, polygon: BaseGeometry, out: Path, *,
     Ways within ``buffer_m`` are kept whole (as :func:`geodata.roads.read_road_network` does
     with a boundary), so roads that leave the county and come back stay usable.
     """
-    centre = polygon.centroid
-    local = utm_crs(centre.x, centre.y)
-    forward = pyproj.Transformer.from_crs("EPSG:4326", local, always_xy=True).transform
-    backward = pyproj.Transformer.from_crs(local, "EPSG:4326", always_xy=True).transform
-    area = shapely.transform(
-        shapely.transform(polygon, forward, interleaved=False).buffer(buffer_m),
-        backward, interleaved=False)
+    area = buffer_lonlat(polygon, buffer_m)
     shapely.prepare(area)
     ways: list[int] = []
     refs: list[np.ndarray] = []
@@ -555,6 +556,8 @@ def cut_roads(osm: Path, polygon: BaseGeometry, out: Path, *,
                  .with_filter(osmium.filter.EntityFilter(osmium.osm.WAY))
                  .with_filter(osmium.filter.KeyFilter("highway")))
     for way in processor:
+        if not isinstance(way, osmium.osm.Way):
+            continue
         k = len(ways)
         ways.append(way.id)
         ids = []
@@ -578,13 +581,13 @@ def cut_roads(osm: Path, polygon: BaseGeometry, out: Path, *,
         out.unlink()
     with osmium.SimpleWriter(str(out)) as writer:
         for obj in osmium.FileProcessor(str(osm), osmium.osm.NODE | osmium.osm.WAY):
-            if obj.is_node():
+            if isinstance(obj, osmium.osm.Node):
                 place = obj.tags.get("place")
                 if obj.id in keep_nodes or (
                         place and obj.location.valid()
                         and area.contains(shapely.Point(obj.location.lon, obj.location.lat))):
                     writer.add_node(obj)
-            elif obj.id in keep_ways:
+            elif isinstance(obj, osmium.osm.Way) and obj.id in keep_ways:
                 writer.add_way(obj)
     return out
 
