@@ -163,7 +163,9 @@ def _summary_table(title: str, kpis: dict[str, Any]) -> Table:
               help="Folder to write plan.json, routes.geojson, stops.geojson, stops.csv and "
                    "map.html into (created if missing).")
 @click.option("--time-limit", type=click.FloatRange(min=0.1), default=None,
-              help="Solver time limit in seconds [default: the scenario's solver.time_limit_s].")
+              help="Search budget in seconds of a problem the size of the consolidated one (all "
+                   "villages with demand); every routing problem of the strategy gets the same "
+                   "seconds per stop [default: the scenario's solver.time_limit_s].")
 @click.option("--seed", type=int, default=None,
               help="Seed recorded in the plan and passed to engines that use one "
                    "[default: the scenario's solver.seed].")
@@ -341,7 +343,8 @@ def _convergence_table(comparison: Comparison) -> Table:
 @click.option("--landscape", is_flag=True,
               help="A4 landscape pages, map beside the stop list [default: A4 portrait].")
 @click.option("--time-limit", type=click.FloatRange(min=0.1), default=None,
-              help="When SOURCE is a scenario: solver time limit in seconds.")
+              help="When SOURCE is a scenario: search budget in seconds of a consolidated-size "
+                   "problem (see solve --help).")
 @click.option("--seed", type=int, default=None, help="When SOURCE is a scenario: solver seed.")
 @click.option("--strategy", type=click.Choice(STRATEGIES), default="consolidated",
               show_default=True, help="When SOURCE is a scenario: the strategy to plan with.")
