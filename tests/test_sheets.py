@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import itertools
 import json
 import os
 from dataclasses import replace
@@ -168,8 +169,9 @@ def test_pdf_has_one_page_per_route_with_chinese_and_hostile_names_as_text(book,
         assert text in first, text
     second = reader.pages[1].extract_text()
     assert "王庄" in second and "李村" in second and "+1d 01:10" in second
-    fonts = {str(f) for f in reader.pages[0]["/Resources"]["/Font"].values()}
-    assert fonts  # the CJK font is embedded, not referenced
+    fonts = [f.get_object() for f in reader.pages[0]["/Resources"]["/Font"].values()]
+    # a composite (CID) font, as CJK text needs, embedded as a subset rather than referenced
+    assert any(f["/Subtype"] == "/Type0" and "+" in f["/BaseFont"] for f in fonts), fonts
     assert b"/FontFile2" in pdf.read_bytes()
     assert html_path.name == "sheets.html"
 
@@ -235,13 +237,20 @@ def test_solve_with_sheets_writes_a_page_per_route_naming_every_village(solved):
 
 def test_sheets_from_plan_dir_km_add_up_to_the_plan(solved):
     plan = json.loads((solved / "plan.json").read_text(encoding="utf-8"))
-    book = sheets_from_plan_dir(solved, cache_dir=solved.parent.parent / "sheets-matrix-cache")
+    cache = solved.parent.parent / "sheets-matrix-cache"
+    book = sheets_from_plan_dir(solved, cache_dir=cache)
+    matrices = locate(load_scenario(SMALL / "scenario.toml"), timings=Timings(),
+                      cache_dir=cache).matrices
+    at = {loc: k for k, loc in enumerate(matrices.ids)}
     assert [s.vehicle for s in book.sheets] == [r["vehicle"] for r in plan["routes"]]
     for sheet, route in zip(book.sheets, plan["routes"], strict=True):
-        km = [s.cumulative_m for s in sheet.stops]
-        assert km == sorted(km) and 0 < km[-1] < route["distance_m"]
+        path = [route["depot"], *route["stops"], route["depot"]]
+        legs = [int(matrices.distance_m[at[a], at[b]]) for a, b in itertools.pairwise(path)]
+        # each stop's km is the road metres driven to it; home adds the last leg
+        assert [s.cumulative_m for s in sheet.stops] == list(itertools.accumulate(legs[:-1]))
+        assert sum(legs) == route["distance_m"]
         assert [s.arrival_s for s in sheet.stops] == route["arrival_s"]
-        assert sheet.strategy == plan.get("strategy", "consolidated")
+        assert sheet.strategy == plan["strategy"] == "consolidated"
     assert book.boundary is not None and len(book.roads) > 0
 
 
@@ -372,7 +381,9 @@ def test_sheet_km_follow_each_vehicles_own_roads(compared):
     for strategy in STRATEGIES:
         folder = compared / strategy
         book = sheets_from_plan_dir(folder, geography=geography)
-        for sheet, route in zip(book.sheets, _plan(folder)["routes"], strict=True):
+        routes = _plan(folder)["routes"]
+        assert len(book.sheets) == len(routes) > 0, strategy
+        for sheet, route in zip(book.sheets, routes, strict=True):
             type_id = sc.relay.local_vehicle if route["echelon"] == "local" else \
                 route["vehicle_type"]
             profile = sc.vehicle_type_by_id[type_id].profile
@@ -388,7 +399,9 @@ def test_independent_carrier_sheet_shows_only_that_carriers_parcels(compared):
     book = sheets_from_plan_dir(folder, cache_dir=compared.parent.parent / "sheets-matrix-cache")
     reader = PdfReader(folder / "sheets.pdf")
     carriers = {c.id for c in sc.carriers}
-    assert len(book.sheets) >= len(carriers)
+    plan = _plan(folder)
+    assert [s.vehicle for s in book.sheets] == [r["vehicle"] for r in plan["routes"]]
+    assert {s.leg for s in book.sheets} == {f"carrier {c}" for c in carriers}
     for sheet, page in zip(book.sheets, reader.pages, strict=True):
         cid = sheet.leg.removeprefix("carrier ")
         assert sheet.leg == f"carrier {cid}" and sheet.carriers == (cid,)

@@ -115,6 +115,18 @@ def test_toy_solomon_optimum_is_found_and_checked(engine):
     assert result.gap_pct == pytest.approx(0.0)
 
 
+@pytest.mark.parametrize(("engine", "settings"), [
+    ("ortools", SolveSettings(time_limit_s=1)),
+    ("pyvrp", SolveSettings(time_limit_s=2, solution_limit=300)),
+])
+def test_both_engines_reach_the_optimum_of_a_31_customer_instance(engine, settings):
+    # Measured: both reach 784 within 0.3 s; the first solution alone lands 9-15 % above it
+    # (PyVRP's first iteration 854, OR-Tools' savings start 904), so a broken search misses 1 %.
+    result = run_instance(read_instance(DATA / "A-n32-k5.vrp"), engine, settings)
+    assert result.feasible and result.routes == 5
+    assert result.gap_pct is not None and result.gap_pct <= 1.0, result.cost
+
+
 def test_an_infeasible_plan_has_no_gap():
     inst = read_instance(DATA / "toy-n5-k2.vrp")
     route = Route(vehicle="vehicle-01", vehicle_type="vehicle", depot="depot",
