@@ -3,15 +3,29 @@
 from __future__ import annotations
 
 import dataclasses
+import warnings
 from pathlib import Path
 
 import numpy as np
 import pytest
+import pyvrp
+from pyvrp.exceptions import PenaltyBoundWarning
 
+from geodata.matrices import UNREACHABLE
 from routing.bench import read_instance
 from routing.checker import check_plan
+from routing.engines import pyvrp_engine
 from routing.engines.base import SolveSettings
-from routing.engines.pyvrp_engine import PyVrpEngine, plan_objective, pyvrp_unsupported
+from routing.engines.pyvrp_engine import (
+    COST_UNITS_PER_YUAN,
+    PENALISED_COST_LIMIT,
+    PyVrpEngine,
+    plan_objective,
+    pyvrp_unsupported,
+    scaling,
+    to_problem_data,
+)
+from routing.errors import ModelError, SearchError
 from routing.model import Depot, Problem, Stop, VehicleType, travel_profile
 from routing.solve import make_engine, solve_checked
 from tests.routing.problems import line_problem
@@ -183,3 +197,112 @@ def test_both_engines_pass_the_checker_on_a_cvrplib_instance(engine):
     assert check_plan(inst.problem, plan, strict=False).ok
     assert plan.unserved == ()
     assert plan.distance_m >= inst.best_known
+
+
+def _vans(stops: list[Stop], *, count: int = 2, fixed_cost: float = 120) -> Problem:
+    """Stops 1, 2, 3 ... km east of the depot and ``count`` 100-parcel vans priced like the
+    diesel cost model."""
+    vans = [VehicleType("van", count=count, capacity_parcels=100, capacity_kg=100, depot="d",
+                        fixed_cost=fixed_cost, cost_per_km=0.85, cost_per_hour=30)]
+    positions = {s.id: 1000 * (k + 1) for k, s in enumerate(stops)}
+    return line_problem(positions, stops=stops, vehicle_types=vans)
+
+
+def _parcels(*counts: int) -> list[Stop]:
+    return [Stop(sid, sid, 116.0, 33.0, parcels=n, weight_kg=1)
+            for sid, n in zip("abcefg", counts, strict=False)]
+
+
+def test_one_parcel_of_overload_costs_more_than_one_more_van():
+    problem = _vans(_parcels(51, 50))
+    scale = scaling(problem, problem.stops, "cost")
+    data = to_problem_data(problem, problem.stops, "cost", scale)
+    one_van = pyvrp.Solution(data, [pyvrp.Route(data, [0, 1], 0)])
+    two_vans = pyvrp.Solution(data, [pyvrp.Route(data, [0], 0), pyvrp.Route(data, [1], 0)])
+    assert sum(one_van.excess_load()) == 1 and two_vans.is_feasible()
+
+    def penalised(weight: float, solution: pyvrp.Solution) -> int:
+        dims = data.num_load_dimensions
+        return pyvrp.CostEvaluator([weight] * dims, weight, weight).penalised_cost(solution)
+
+    assert scale.violation_cost > 120 * scale.units_per_yuan  # the van's fixed cost
+    assert penalised(scale.violation_cost, one_van) > penalised(scale.violation_cost, two_vans)
+    # PyVRP's own cap, 1 yuan a unit at this scale, made the overloaded van look cheaper.
+    default_cap = pyvrp.PenaltyParams().max_penalty
+    assert penalised(default_cap, one_van) < penalised(default_cap, two_vans)
+
+
+def test_penalties_stay_within_pyvrps_integers_and_coarsen_the_cost_scale_if_needed():
+    for fixed_cost, units in [(120, COST_UNITS_PER_YUAN), (1e6, 10_000)]:
+        problem = _vans(_parcels(10, 10), fixed_cost=fixed_cost)
+        scale = scaling(problem, problem.stops, "cost")
+        worst = pyvrp_engine._worst_violation(problem, problem.stops)
+        assert scale.units_per_yuan == units
+        assert scale.max_penalty * worst <= PENALISED_COST_LIMIT
+        assert scale.prize <= pyvrp.constants.MAX_VALUE // 4
+    plan, report = _solve(problem, dataclasses.replace(FAST, objective="cost"))
+    assert report.ok and plan.unserved == ()
+    with pytest.raises(ModelError, match=r"^vehicle_types costs: too large for PyVRP"):
+        scaling(_vans(_parcels(10, 10), fixed_cost=1e10), problem.stops, "cost")
+
+
+def test_a_penalty_bound_warning_turns_required_clients_optional(monkeypatch):
+    # 180 parcels fit two 100-parcel vans by the total, so every client starts out required,
+    # but no packing serves three stops of 60: the search hits its penalty cap.
+    problem = _vans(_parcels(60, 60, 60))
+    monkeypatch.setattr(pyvrp_engine, "_all_servable", lambda problem, clients: True)
+    required: list[bool] = []
+    real_run = pyvrp_engine._run
+
+    def run(data: pyvrp.ProblemData, *args: object) -> pyvrp.Solution:
+        required.append(data.client(0).required)
+        return real_run(data, *args)
+
+    monkeypatch.setattr(pyvrp_engine, "_run", run)
+    settings = SolveSettings(time_limit_s=5, solution_limit=3000, objective="cost")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", PenaltyBoundWarning)  # none may escape
+        plan = PyVrpEngine().solve(problem, settings)
+    assert required == [True, False]
+    assert sorted(len(r.stops) for r in plan.routes) == [1, 1] and len(plan.unserved) == 1
+
+
+def test_a_penalty_bound_warning_with_optional_clients_is_a_search_error(monkeypatch):
+    def stuck(*args: object, **kwargs: object) -> None:
+        warnings.warn("penalty at its maximum", PenaltyBoundWarning, stacklevel=1)
+
+    monkeypatch.setattr(pyvrp_engine.pyvrp, "solve", stuck)
+    problem = _vans(_parcels(40, 40, 40, 40), count=1)  # 160 parcels, one van: optional
+    with pytest.raises(SearchError, match=r"^engine: pyvrp found no feasible routes"):
+        PyVrpEngine().solve(problem, FAST)
+
+
+def test_clients_a_search_left_out_go_where_a_route_or_an_idle_van_has_room():
+    problem = _vans(_parcels(40, 40, 40))
+    data = to_problem_data(problem, problem.stops, "distance")
+    # b fits into a's route (80 parcels); c then needs the second van.
+    routes = pyvrp_engine._insert_missing(data, [(0, [0])])
+    assert [(vt, sorted(visits)) for vt, visits in routes] == [(0, [0, 1]), (0, [2])]
+    assert all(pyvrp.Route(data, visits, vt).is_feasible() for vt, visits in routes)
+    alone = _vans(_parcels(40, 40, 40), count=1)
+    data = to_problem_data(alone, alone.stops, "distance")
+    assert [sorted(v) for _, v in pyvrp_engine._insert_missing(data, [(0, [0])])] == [[0, 1]]
+
+
+def test_a_pair_without_road_enters_pyvrp_longer_than_any_shift():
+    van = VehicleType("van", count=1, capacity_parcels=5, capacity_kg=5, depot="w",
+                      fixed_cost=120, cost_per_km=0.85, cost_per_hour=30)
+    trike = VehicleType("trike", count=1, capacity_parcels=5, capacity_kg=5, depot="w",
+                        max_speed_kmh=25, fixed_cost=25, cost_per_km=0.1, cost_per_hour=22)
+    x = np.array([0, 10_000, 1_000, 9_000])
+    barred = np.abs(x[:, None] - x[None, :])
+    slow = barred // 5
+    barred[3, :3] = barred[:3, 3] = slow[3, :3] = slow[:3, 3] = UNREACHABLE  # no road to b
+    problem = _two_depot_problem([van, trike], profiles={travel_profile(25, ()): (barred, slow)})
+    matrices = pyvrp_engine._pyvrp_matrices(problem)
+    assert max(int(m.max()) for pair in matrices for m in pair) < UNREACHABLE
+    assert int(matrices[1][1][0, 2]) > van.max_duration_s
+    assert scaling(problem, problem.stops, "cost").units_per_yuan == COST_UNITS_PER_YUAN
+    plan, report = _solve(problem, dataclasses.replace(FAST, objective="cost"))
+    assert report.ok and plan.unserved == ()
+    assert "b" not in next((r.stops for r in plan.routes if r.vehicle_type == "trike"), ())
