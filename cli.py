@@ -7,22 +7,25 @@ that fell short (:class:`~routing.errors.SearchError`) prints one line and exits
 
 from __future__ import annotations
 
+import math
+import numbers
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import click
-from rich.console import Console
+from rich.console import Console, JustifyMethod
 from rich.progress import (
     BarColumn,
     Progress,
-    ProgressBar,
     SpinnerColumn,
     Task,
     TaskID,
     TextColumn,
     TimeElapsedColumn,
 )
+from rich.progress_bar import ProgressBar
 from rich.table import Table
 
 from geodata.counties import read_counties
@@ -145,7 +148,7 @@ def _step_printer(verbose: bool) -> _StepProgress:
     return _StepProgress(verbose)
 
 
-def _summary_table(title: str, kpis: dict[str, Any]) -> Table:
+def _summary_table(title: str, kpis: Mapping[str, int | float]) -> Table:
     table = Table(title=title, title_justify="left")
     for column in ("vehicles", "km", "driver hours", "parcels", "produce kg", "served",
                    "unserved"):
@@ -443,6 +446,7 @@ def sweep(sweep_file: Path, results: Path, scheduler: str | None, workers: int |
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from routing.results import ResultsStore
+    from routing.sweep import Progress as SweepProgress
     from routing.sweep import dask_client, default_workers, execute, expand, load_sweep
 
     if scheduler and workers:
@@ -450,7 +454,7 @@ def sweep(sweep_file: Path, results: Path, scheduler: str | None, workers: int |
     started = time.perf_counter()
     spec = load_sweep(sweep_file)
     store = ResultsStore(results)
-    if spec.counties:
+    if spec.counties and spec.county_osm is not None:
         console.print(f"building {len(spec.counties)} county scenarios from "
                       f"{spec.county_osm.name} into {results / 'scenarios'}", soft_wrap=True)
     cells = expand(spec, scenarios_dir=results / "scenarios", cache_dir=cache_dir)
@@ -465,7 +469,7 @@ def sweep(sweep_file: Path, results: Path, scheduler: str | None, workers: int |
     with bar:
         task = bar.add_task("cells", total=len(cells), counts="")
 
-        def show(p: Any) -> None:
+        def show(p: SweepProgress) -> None:
             bar.update(task, completed=p.skipped + p.finished,
                        counts=f"done {p.skipped + p.done}  running {p.running}  "
                               f"failed {p.failed}")
@@ -521,10 +525,10 @@ def results(results: Path, csv_file: Path | None, baseline: str) -> None:
         table.add_column(column, justify="left" if column in ("cost model", "strategy")
                          else "right")
     for r in by_strategy.itertuples():
-        table.add_row(r.cost_model, r.strategy, str(r.cells), f"{r.cost_per_parcel:.2f}",
-                      f"{r.cost:,.0f}", f"{r.gap_cost:,.0f}", f"{r.co2_kg:,.1f}",
-                      f"{r.distance_km:,.1f}",
-                      f"{r.vehicles:.1f}", str(int(r.stops_unserved)), f"{r.solve_time_s:.1f}")
+        table.add_row(str(r.cost_model), str(r.strategy), str(r.cells),
+                      f"{r.cost_per_parcel:.2f}", f"{r.cost:,.0f}", f"{r.gap_cost:,.0f}",
+                      f"{r.co2_kg:,.1f}", f"{r.distance_km:,.1f}", f"{r.vehicles:.1f}",
+                      str(int(_number(r.stops_unserved))), f"{r.solve_time_s:.1f}")
     screen.print(table)
     saving = savings_summary(df, baseline=baseline)
     table = Table(title=f"Saving vs {baseline} by county (mean ± spread over seeds; cost per "
@@ -535,13 +539,11 @@ def results(results: Path, csv_file: Path | None, baseline: str) -> None:
         table.add_column(column, justify="left" if column in ("cost model", "strategy",
                                                               "county", "fleet") else "right")
     for r in saving.itertuples():
-        density = "" if r.villages_per_km2 != r.villages_per_km2 else f"{r.villages_per_km2:.3f}"
-        spread = "" if r.std_pct != r.std_pct else f"{r.std_pct:.1f}"
-        mean = "" if r.mean_pct != r.mean_pct else f"{r.mean_pct:.1f}"
-        table.add_row(r.cost_model, r.strategy, r.scenario, density, r.fleet,
-                      f"{r.demand_scale:g}", mean, spread, str(r.seeds),
-                      str(int(r.unserved)), str(int(r.baseline_unserved)),
-                      str(int(r.gap_villages)))
+        table.add_row(str(r.cost_model), str(r.strategy), str(r.scenario),
+                      _fixed(r.villages_per_km2, 3), str(r.fleet), f"{r.demand_scale:g}",
+                      _fixed(r.mean_pct, 1), _fixed(r.std_pct, 1), str(r.seeds),
+                      str(int(_number(r.unserved))), str(int(_number(r.baseline_unserved))),
+                      str(int(_number(r.gap_villages))))
     screen.print(table)
     for error in df[df["status"] == "failed"]["error"].head(5):
         console.print(f"failed cell: {error}", markup=False, soft_wrap=True)
@@ -550,6 +552,19 @@ def results(results: Path, csv_file: Path | None, baseline: str) -> None:
     if csv_file:
         write_csv(df, csv_file)
         console.print(f"wrote {len(df)} rows to {csv_file}")
+
+
+def _number(value: object) -> float:
+    """A numeric cell of a results summary as a float (NaN where it has no figure)."""
+    if not isinstance(value, numbers.Real):
+        raise TypeError(f"results summary: expected a number, got {value!r}")
+    return float(value)
+
+
+def _fixed(value: object, digits: int) -> str:
+    """A numeric summary cell with ``digits`` decimals, or empty where it has no figure."""
+    number = _number(value)
+    return "" if math.isnan(number) else f"{number:.{digits}f}"
 
 
 @main.group("scenario")
@@ -565,7 +580,9 @@ def scenario_list(osm: Path) -> None:
     counties = sorted(read_counties(osm), key=lambda c: (-c.villages, c.osm_id))
     table = Table(title=f"County-level boundaries (admin_level 6) in {osm.name}",
                   title_justify="left")
-    for column, justify in (("relation", "right"), ("county", "left"), ("villages", "right")):
+    columns: tuple[tuple[str, JustifyMethod], ...] = (
+        ("relation", "right"), ("county", "left"), ("villages", "right"))
+    for column, justify in columns:
         table.add_column(column, justify=justify)
     for c in counties:
         table.add_row(str(c.osm_id), c.label, f"{c.villages:,}")

@@ -78,8 +78,8 @@ def _round(value: float) -> float:
 
 
 def _line_coords(line: LineString) -> list[list[float]]:
-    coords = np.round(shapely.get_coordinates(line), COORD_DECIMALS)
-    return coords.tolist()
+    coords: list[list[float]] = np.round(shapely.get_coordinates(line), COORD_DECIMALS).tolist()
+    return coords
 
 
 def route_geometry(route: Route, geometries: Mapping[str, LineString]) -> LineString:

@@ -104,8 +104,10 @@ def route_geometries(
         radius = first_radius_s
         wanted = np.fromiter(ends, dtype=np.int64)
         while True:
-            dist, pred = dijkstra(matrix, directed=True, indices=start,
-                                  return_predecessors=True, limit=radius)
+            # One source as a one-row batch: scipy-stubs type ``indices`` as arrays only.
+            dists, preds = dijkstra(matrix, directed=True, indices=[start],
+                                    return_predecessors=True, limit=radius)
+            dist, pred = dists[0], preds[0]
             if np.isfinite(dist[wanted]).all() or not np.isfinite(radius):
                 break
             radius = radius * 4 if radius < 1e6 else np.inf
@@ -171,6 +173,7 @@ def road_lines(network: RoadNetwork, *,
     seen: set[tuple[int, int]] = set()
     segments = []
     nodes = network.graph.nodes
+    highway: str | None
     for u, v, highway in network.graph.edges(data="highway"):
         key = (min(u, v), max(u, v))
         if highway not in wanted or key in seen:

@@ -17,14 +17,15 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import overload
 
 import networkx as nx
 import numpy as np
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import dijkstra
 
-from geodata.roads import RoadNetwork
-from geodata.snapping import Snap, gc_paused
+from geodata.roads import RoadNetwork, gc_paused
+from geodata.snapping import Snap
 from routing.errors import ModelError, NetworkError
 
 #: Speed (km/h) on the access leg between a location and its road node. That leg is the
@@ -64,6 +65,10 @@ class TravelMatrices:
     duration_s: np.ndarray
 
 
+@overload
+def path_weight(length_m: np.ndarray, time_s: np.ndarray) -> np.ndarray: ...
+@overload
+def path_weight(length_m: float, time_s: float) -> float: ...
 def path_weight(
     length_m: np.ndarray | float, time_s: np.ndarray | float
 ) -> np.ndarray | float:
@@ -74,7 +79,7 @@ def path_weight(
     return time_s + TIE_BREAK_S_PER_M * length_m
 
 
-def fastest_csr(graph: nx.MultiDiGraph) -> tuple[np.ndarray, csr_matrix]:
+def fastest_csr(graph: nx.MultiDiGraph[int]) -> tuple[np.ndarray, csr_matrix]:
     """Return the graph's sorted node ids and its :func:`path_weight` adjacency as a CSR.
 
     Parallel edges keep their minimum weight: building a CSR from COO would sum them.
@@ -184,7 +189,7 @@ def travel_matrices(
 
 
 def _edge_arrays(
-    graph: nx.MultiDiGraph, weights: tuple[str, ...]
+    graph: nx.MultiDiGraph[int], weights: tuple[str, ...]
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[np.ndarray]]:
     """Return sorted node ids, edge source/target positions and edge weights as arrays."""
     nodes = np.sort(np.fromiter(graph.nodes, dtype=np.int64, count=graph.number_of_nodes()))
@@ -347,7 +352,8 @@ def _with_access(road: np.ndarray, access: np.ndarray) -> np.ndarray:
     """Add both access legs to every off-diagonal entry and round to int64."""
     total = access[:, None] + road + access[None, :]
     np.fill_diagonal(total, 0.0)
-    return np.rint(total).astype(np.int64)
+    rounded: np.ndarray = np.rint(total).astype(np.int64)
+    return rounded
 
 
 def _cache_key(

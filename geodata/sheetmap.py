@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import shapely
+from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
@@ -70,7 +71,7 @@ def nice_scale_km(span_km: float) -> float:
     if span_km <= 0:
         raise ValueError(f"map span must be > 0 km, got {span_km}")
     target = span_km / 5
-    power = 10 ** math.floor(math.log10(target))
+    power: float = 10 ** math.floor(math.log10(target))
     return min((m * power for m in (1, 2, 5, 10)), key=lambda v: abs(math.log(v / target)))
 
 
@@ -88,7 +89,7 @@ def _extent(points: np.ndarray, aspect: float, *, pad: float = 0.10,
     return cx - width / 2, cx + width / 2, cy - height / 2, cy + height / 2
 
 
-def _north_arrow(ax, corner: str) -> None:
+def _north_arrow(ax: Axes, corner: str) -> None:
     x = 0.965 if corner.endswith("e") else 0.035
     top = 0.90 if corner.startswith("n") else 0.22
     ax.annotate("", xy=(x, top), xytext=(x, top - 0.09), xycoords="axes fraction",
@@ -98,7 +99,7 @@ def _north_arrow(ax, corner: str) -> None:
             fontsize=10, fontweight="bold", zorder=5)
 
 
-def _scale_bar(ax, extent: tuple[float, float, float, float], corner: str) -> None:
+def _scale_bar(ax: Axes, extent: tuple[float, float, float, float], corner: str) -> None:
     xmin, xmax, ymin, ymax = extent
     length = nice_scale_km(xmax - xmin)
     margin = (xmax - xmin) * 0.05
@@ -307,8 +308,9 @@ def figure_bytes(fig: Figure, *, fmt: str = "png", dpi: int = 200, colours: int 
     fig.set_dpi(dpi)
     try:
         canvas = FigureCanvasAgg(fig)
-        canvas.draw()
-        image = Image.frombuffer("RGBA", canvas.get_width_height(), canvas.buffer_rgba())
+        canvas.draw()  # type: ignore[no-untyped-call]  # matplotlib leaves Agg's draw untyped
+        rgba = canvas.buffer_rgba()  # type: ignore[no-untyped-call]
+        image = Image.frombuffer("RGBA", canvas.get_width_height(), rgba)
         palette = image.convert("RGB").quantize(
             colors=colours, method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE)
     finally:

@@ -116,22 +116,37 @@ def _route_vehicle(problem: Problem, route: Route, violations: list[str]) -> Veh
 def _check_route(problem: Problem, route: Route, vehicle_type: VehicleType,
                  violations: list[str]) -> RouteCheck:
     name = f"route {route.vehicle}"
-    capacity = vehicle_type.capacity
-    max_duration_s, shift_start_s = vehicle_type.max_duration_s, vehicle_type.shift_start_s
-    distance_m, duration_s = problem.matrices_for(vehicle_type)
-    depot = problem.depot_by_id[route.depot]
     path = [problem.index[route.depot], *(problem.index[s] for s in route.stops),
             problem.index[route.depot]]
-    legs = list(itertools.pairwise(path))
-    distance = int(sum(int(distance_m[a, b]) for a, b in legs))
+    distance = _check_distance(problem, route, vehicle_type, path, name, violations)
+    end = _check_times(problem, route, vehicle_type, path, name, violations)
+    peak, profile = _check_loads(problem, route, vehicle_type, name, violations)
+    return RouteCheck(route.vehicle, distance, end, peak, profile)
+
+
+def _check_distance(problem: Problem, route: Route, vehicle_type: VehicleType, path: list[int],
+                    name: str, violations: list[str]) -> int:
+    """The route's length along ``path`` by the vehicle's matrix, checked against its claim."""
+    distance_m, _ = problem.matrices_for(vehicle_type)
+    distance = int(sum(int(distance_m[a, b]) for a, b in itertools.pairwise(path)))
     if distance != route.distance_m:
         violations.append(f"{name}: distance_m is {route.distance_m} but the matrix gives "
                           f"{distance}")
+    return distance
 
+
+def _check_times(problem: Problem, route: Route, vehicle_type: VehicleType, path: list[int],
+                 name: str, violations: list[str]) -> int:
+    """The earliest time the route can be back, checked against its claimed times, the stops'
+    windows, the depot's hours and the shift; return the later of that and the claimed end."""
+    max_duration_s, shift_start_s = vehicle_type.max_duration_s, vehicle_type.shift_start_s
+    _, duration_s = problem.matrices_for(vehicle_type)
+    depot = problem.depot_by_id[route.depot]
     if route.start_s < max(depot.open_s, shift_start_s):
         violations.append(f"{name}: leaves at {route.start_s} s, before the depot opens or the "
                           f"shift starts")
     clock = route.start_s
+    legs = itertools.pairwise(path)
     for (a, b), stop_id, claimed in zip(legs, route.stops, route.arrival_s, strict=False):
         stop = problem.stop_by_id[stop_id]
         clock = max(clock + int(problem.service_s[a]) + int(duration_s[a, b]), stop.open_s)
@@ -155,7 +170,14 @@ def _check_route(problem: Problem, route: Route, vehicle_type: VehicleType,
     if end > vehicle_type.shift_end_s:
         violations.append(f"{name}: returns at {end} s, after its shift ends at "
                           f"{vehicle_type.shift_end_s} s")
+    return end
 
+
+def _check_loads(problem: Problem, route: Route, vehicle_type: VehicleType, name: str,
+                 violations: list[str]) -> tuple[tuple[int, ...], tuple[tuple[int, ...], ...]]:
+    """The load on board leaving the depot and after each stop, checked against the claimed
+    start load and the capacity; return the peak per dimension and that profile."""
+    capacity = vehicle_type.capacity
     delivery = np.array([problem.stop_by_id[s].delivery for s in route.stops], dtype=np.int64)
     pickup = np.array([problem.stop_by_id[s].pickup for s in route.stops], dtype=np.int64)
     start_load = delivery.sum(axis=0)
@@ -172,8 +194,8 @@ def _check_route(problem: Problem, route: Route, vehicle_type: VehicleType,
                      else f"after stop {route.stops[over[0] - 1]}")
             violations.append(f"{name}: carries {int(profile[over[0], d])} {dim} {where}, over "
                               f"the capacity of {capacity[d]}")
-    return RouteCheck(route.vehicle, distance, end, tuple(int(x) for x in peak),
-                      tuple(tuple(int(x) for x in row) for row in profile))
+    return (tuple(int(x) for x in peak),
+            tuple(tuple(int(x) for x in row) for row in profile))
 
 
 def _false_reason(problem: Problem, plan: Plan, unserved: Unserved) -> str | None:

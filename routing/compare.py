@@ -105,7 +105,7 @@ class Comparison:
         twice = self.doubled
         if twice is None:
             return []
-        rows = []
+        rows: list[dict[str, str | int | float]] = []
         for model in self.cost_models:
             for strategy in self.results:
                 first, second = self.saving(strategy, model), twice.saving(strategy, model)
@@ -130,7 +130,7 @@ class Comparison:
                  for r in self.convergence_rows()}
         all_rows = self.rows()
         for model in self.cost_models:
-            rows = {r["strategy"]: r for r in all_rows if r["cost_model"] == model.name}
+            rows = {str(r["strategy"]): r for r in all_rows if r["cost_model"] == model.name}
             base = rows.get(BASELINE)
             if base is None:
                 continue

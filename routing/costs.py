@@ -87,8 +87,8 @@ def load_cost_model(path: str | Path) -> CostModel:
     """Read a cost model TOML file, or a shipped one by name; errors name the file and field."""
     path = resolve_cost_model(path)
     if not path.is_file():
-        known = ", ".join(shipped_cost_models())
-        raise InputError(path, "file", f"cost model file not found (shipped models: {known})")
+        shipped = ", ".join(shipped_cost_models())
+        raise InputError(path, "file", f"cost model file not found (shipped models: {shipped})")
     path, data = read_toml(path, what="cost model")
     known = {"name", "description", "currency", "transfer_per_parcel", "per_stop",
              "carbon_price_per_t", "rates"}

@@ -18,7 +18,7 @@ from geodata.roads import DEFAULT_SPEEDS_KMH, RoadNetwork, read_road_network
 from geodata.snapping import NO_STOPPING_HIGHWAYS, Snap, snap_points
 from routing.engines.base import SolveSettings
 from routing.errors import InputError
-from routing.model import DEFAULT_PROFILE, Depot
+from routing.model import DEFAULT_PROFILE, Depot, Stop
 from routing.scenario import Scenario
 
 #: Called with a step name when it starts and again with its duration when it ends.
@@ -128,8 +128,9 @@ def locate(scenario: Scenario, *, timings: Timings, cache_dir: Path | None = Non
         boundary = (read_boundary(scenario.network.boundary)
                     if scenario.network.boundary else None)
         network = read_road_network(scenario.network.osm, speeds_kmh=speeds, boundary=boundary)
-    points = {loc.id: (loc.lon, loc.lat)
-              for loc in (*scenario.depots, *scenario.stations, *extra, *scenario.stops)}
+    places: tuple[Depot | Stop, ...] = (*scenario.depots, *scenario.stations, *extra,
+                                        *scenario.stops)
+    points = {loc.id: (loc.lon, loc.lat) for loc in places}
     with timings.step("snap"):
         roads = network
         network, snaps = snap_points(roads, points)

@@ -30,7 +30,17 @@ from geodata.places import read_boundary
 from routing.compare import Comparison
 from routing.costs import CostModel
 from routing.errors import PlanError
-from routing.model import DEFAULT_PROFILE, LOAD_DIMENSIONS, Plan, Problem, Route, Unserved
+from routing.model import (
+    DEFAULT_PROFILE,
+    LOAD_DIMENSIONS,
+    Depot,
+    Plan,
+    Problem,
+    Route,
+    Stop,
+    Unserved,
+    VehicleType,
+)
 from routing.strategies import Leg, StrategyResult
 from routing.strategy_check import check_strategy
 
@@ -208,7 +218,11 @@ def _merged_for_display(legs: list[Leg]) -> Leg:
     """Several legs as one plan over one problem, for a map. Where legs visit the same village
     (each carrier under ``independent``), each visit gets its own id ``village@leg``."""
     seen: dict[str, int] = {}
-    depots, stops, routes, unserved, types = {}, [], [], [], {}
+    depots: dict[str, Depot] = {}
+    types: dict[str, VehicleType] = {}
+    stops: list[Stop] = []
+    routes: list[Route] = []
+    unserved: list[Unserved] = []
     for leg in legs:
         for d in leg.problem.depots:
             depots.setdefault(d.id, d)

@@ -127,10 +127,10 @@ class ResultsStore:
 
     def statuses(self) -> dict[str, str]:
         """Cell key -> status (:data:`OK` or :data:`FAILED`) of every recorded cell."""
-        out = {}
+        out: dict[str, str] = {}
         for path in self.files():
             column = pq.read_table(path, columns=["status"]).column("status").to_pylist()
-            out[path.stem] = column[0]
+            out[path.stem] = str(column[0])
         return out
 
     def done(self) -> set[str]:

@@ -355,8 +355,41 @@ def load_scenario(path: str | Path) -> Scenario:
     top = _Table(file, "", data)
     name = top.get("name", str)
     title = top.get("title", str, name)
+    network = _read_network(file, base, top.get("network", dict))
+    depots = _read_depots(file, top.get("depots", list))
+    stops_path, stops, stations = _read_stops_table(file, base, top.get("stops", dict))
+    vehicle_types = _read_vehicle_types(file, top.get("vehicle_types", list), depots[0].id)
+    _check_ids(file, depots, stations, stops, vehicle_types)
+    _check_fits(file, stops_path, stops, vehicle_types)
+    service = _read_service(file, top.get("service", dict, {}))
+    solver = _read_solver(file, top.get("solver", dict, {}))
+    depot_ids = {d.id for d in depots}
+    known_types = {vt.id: vt for vt in vehicle_types}
+    carriers = _read_carriers(file, top.get("carriers", list, []), depot_ids, known_types)
+    _check_carrier_columns(stops_path, stops, carriers)
+    consolidated = None
+    if "consolidated" in data:
+        consolidated = _read_consolidated(file, top.get("consolidated", dict), depot_ids,
+                                          known_types)
+    relay = None
+    if "relay" in data:
+        relay = _read_relay(file, top.get("relay", dict), depot_ids, known_types, stations)
+    cost_model = None
+    if "costs" in data:
+        cost_model = _read_costs(file, base, top.get("costs", dict), vehicle_types)
+    if solver.objective == "cost" and cost_model is None:
+        raise InputError(file, "solver.objective",
+                         "\"cost\" needs a [costs] model = \"...toml\" to price vehicles")
+    top.done()
+    return Scenario(name=name, title=title, path=file, network=network, depots=depots,
+                    stops=stops, vehicle_types=vehicle_types, stations=stations,
+                    service=service, solver=solver, carriers=carriers,
+                    consolidated=consolidated, relay=relay, cost_model=cost_model)
 
-    net = _Table(file, "network", top.get("network", dict))
+
+def _read_network(file: Path, base: Path, data: dict[str, Any]) -> NetworkSpec:
+    """``[network]``: the OSM file (and optional boundary), road speeds and the access limit."""
+    net = _Table(file, "network", data)
     speeds = net.get("speeds_kmh", dict, {})
     for road_class, speed in speeds.items():
         if not isinstance(speed, int | float) or isinstance(speed, bool) or speed <= 0:
@@ -377,27 +410,44 @@ def load_scenario(path: str | Path) -> Scenario:
                          f"unknown OSM highway class (known: {', '.join(HIGHWAY_CLASSES)})")
     if network.max_access_m <= 0:
         raise InputError(file, "network.max_access_m", "must be > 0 metres")
+    return network
 
-    depots_data = top.get("depots", list)
-    if not depots_data:
+
+def _read_depots(file: Path, data: list[Any]) -> tuple[Depot, ...]:
+    """``[[depots]]``: at least one depot."""
+    if not data:
         raise InputError(file, "depots", "at least one [[depots]] entry is needed")
-    depots = tuple(_read_depot(file, f"depots[{i}]", d) for i, d in enumerate(depots_data))
+    return tuple(_read_depot(file, f"depots[{i}]", d) for i, d in enumerate(data))
 
-    stops_table = _Table(file, "stops", top.get("stops", dict))
+
+def _read_stops_table(file: Path, base: Path, data: dict[str, Any]
+                      ) -> tuple[Path, tuple[Stop, ...], tuple[Depot, ...]]:
+    """``[stops]``: the stops CSV's path and its stops, and the township stations CSV's."""
+    stops_table = _Table(file, "stops", data)
     stops_path = _relative(base, stops_table.get("file", str))
     stations_file = stops_table.get("stations", str, "")
     stops_table.done()
     stops = read_stops_csv(_existing(file, "stops.file", stops_path))
     stations = _read_stations(file, _relative(base, stations_file)) if stations_file else ()
+    return stops_path, stops, stations
 
-    types_data = top.get("vehicle_types", list)
-    if not types_data:
+
+def _read_vehicle_types(file: Path, data: list[Any], default_depot: str
+                        ) -> tuple[VehicleType, ...]:
+    """``[[vehicle_types]]``: at least one vehicle type, by default at ``default_depot``."""
+    if not data:
         raise InputError(file, "vehicle_types", "at least one [[vehicle_types]] entry is needed")
-    vehicle_types = tuple(_read_vehicle_type(file, f"vehicle_types[{i}]", v, depots[0].id)
-                          for i, v in enumerate(types_data))
+    return tuple(_read_vehicle_type(file, f"vehicle_types[{i}]", v, default_depot)
+                 for i, v in enumerate(data))
+
+
+def _check_ids(file: Path, depots: tuple[Depot, ...], stations: tuple[Depot, ...],
+               stops: tuple[Stop, ...], vehicle_types: tuple[VehicleType, ...]) -> None:
+    """Ids are unique across depots, stations and stops, and vehicle types name known depots."""
     _check_unique(file, "vehicle_types.id", [vt.id for vt in vehicle_types])
     _check_unique(file, "depots.id", [d.id for d in depots])
     places = {d.id: "depots" for d in depots}
+    items: tuple[Depot | Stop, ...]
     for kind, items in (("stations", stations), ("stops", stops)):
         for item in items:
             if item.id in places:
@@ -409,55 +459,50 @@ def load_scenario(path: str | Path) -> Scenario:
         if vt.depot not in depot_ids:
             raise InputError(file, f"vehicle_types[{i}].depot",
                              f"unknown depot {vt.depot!r}; known: {', '.join(sorted(depot_ids))}")
-    _check_fits(file, stops_path, stops, vehicle_types)
 
-    svc = _Table(file, "service", top.get("service", dict, {}))
+
+def _read_service(file: Path, data: dict[str, Any]) -> ServiceSpec:
+    """``[service]``: seconds per stop and per parcel, both >= 0."""
+    svc = _Table(file, "service", data)
     service = ServiceSpec(per_stop_s=svc.get("per_stop_s", int, 300),
                           per_parcel_s=svc.get("per_parcel_s", int, 10))
     svc.done()
     if service.per_stop_s < 0 or service.per_parcel_s < 0:
         raise InputError(file, "service", "service times must be >= 0 seconds")
+    return service
 
-    solver = _read_solver(file, top.get("solver", dict, {}))
-    known_types = {vt.id: vt for vt in vehicle_types}
-    carriers = _read_carriers(file, top.get("carriers", list, []), depot_ids, known_types)
-    _check_carrier_columns(stops_path, stops, carriers)
-    consolidated = None
-    if "consolidated" in data:
-        c = _Table(file, "consolidated", top.get("consolidated", dict))
-        consolidated = FleetSpec(depot=c.get("depot", str), vehicles=tuple(_strings(c, "vehicles")))
-        c.done()
-        _check_refs(file, "consolidated.depot", [consolidated.depot], depot_ids)
-        _check_refs(file, "consolidated.vehicles", consolidated.vehicles, known_types)
-        if all(known_types[v].depot != consolidated.depot for v in consolidated.vehicles):
-            raise InputError(file, "consolidated.depot", f"no vehicle of the shared fleet is "
-                             f"stationed at {consolidated.depot}, the hub carriers bring "
-                             f"parcels to")
-    relay = None
-    if "relay" in data:
-        relay = _read_relay(file, top.get("relay", dict), depot_ids, known_types, stations)
-    cost_model = None
-    if "costs" in data:
-        c = _Table(file, "costs", top.get("costs", dict))
-        model_path = resolve_cost_model(c.get("model", str), base=base)
-        if not model_path.is_file():
-            raise InputError(file, "costs.model", f"cost model not found: {model_path} (shipped "
-                             f"models: {', '.join(shipped_cost_models())})")
-        c.done()
-        cost_model = load_cost_model(model_path)
-        for i, vt in enumerate(vehicle_types):
-            if vt.kind not in cost_model.rates:
-                raise InputError(file, f"vehicle_types[{i}].kind",
-                                 f"{vt.kind!r} has no rates in cost model {model_path.name}; "
-                                 f"known kinds: {', '.join(sorted(cost_model.rates))}")
-    if solver.objective == "cost" and cost_model is None:
-        raise InputError(file, "solver.objective",
-                         "\"cost\" needs a [costs] model = \"...toml\" to price vehicles")
-    top.done()
-    return Scenario(name=name, title=title, path=file, network=network, depots=depots,
-                    stops=stops, vehicle_types=vehicle_types, stations=stations,
-                    service=service, solver=solver, carriers=carriers,
-                    consolidated=consolidated, relay=relay, cost_model=cost_model)
+
+def _read_consolidated(file: Path, data: dict[str, Any], depot_ids: set[str],
+                       known_types: dict[str, VehicleType]) -> FleetSpec:
+    """``[consolidated]``: the shared fleet, with a vehicle at the hub it names."""
+    c = _Table(file, "consolidated", data)
+    consolidated = FleetSpec(depot=c.get("depot", str), vehicles=tuple(_strings(c, "vehicles")))
+    c.done()
+    _check_refs(file, "consolidated.depot", [consolidated.depot], depot_ids)
+    _check_refs(file, "consolidated.vehicles", consolidated.vehicles, known_types)
+    if all(known_types[v].depot != consolidated.depot for v in consolidated.vehicles):
+        raise InputError(file, "consolidated.depot", f"no vehicle of the shared fleet is "
+                         f"stationed at {consolidated.depot}, the hub carriers bring "
+                         f"parcels to")
+    return consolidated
+
+
+def _read_costs(file: Path, base: Path, data: dict[str, Any],
+                vehicle_types: tuple[VehicleType, ...]) -> CostModel:
+    """``[costs]``: the cost model, which must have rates for every vehicle kind."""
+    c = _Table(file, "costs", data)
+    model_path = resolve_cost_model(c.get("model", str), base=base)
+    if not model_path.is_file():
+        raise InputError(file, "costs.model", f"cost model not found: {model_path} (shipped "
+                         f"models: {', '.join(shipped_cost_models())})")
+    c.done()
+    cost_model = load_cost_model(model_path)
+    for i, vt in enumerate(vehicle_types):
+        if vt.kind not in cost_model.rates:
+            raise InputError(file, f"vehicle_types[{i}].kind",
+                             f"{vt.kind!r} has no rates in cost model {model_path.name}; "
+                             f"known kinds: {', '.join(sorted(cost_model.rates))}")
+    return cost_model
 
 
 def _check_unique(file: Path, where: str, ids: list[str]) -> None:

@@ -45,14 +45,14 @@ import math
 import os
 import platform
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, fields, is_dataclass, replace
 from datetime import UTC, datetime
 from functools import cache, lru_cache
 from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from routing.costs import COST_MODELS_DIR, CostModel, load_cost_model
 from routing.errors import InputError, ModelError
@@ -61,6 +61,11 @@ from routing.results import COST_SEPARATOR, FAILED, OK, ResultsStore
 from routing.scenario import Scenario, load_scenario
 from routing.solve import ENGINES
 from routing.strategies import STRATEGIES, StrategyResult, gap_plan
+
+if TYPE_CHECKING:
+    from distributed import Client, Future
+
+    from geodata.counties import County
 
 #: Top-level fields a sweep file may have.
 SWEEP_FIELDS: tuple[str, ...] = (
@@ -212,27 +217,59 @@ def load_sweep(path: str | Path) -> SweepSpec:
     if unknown:
         raise InputError(file, unknown[0], f"unknown parameter (known: {', '.join(SWEEP_FIELDS)})")
     base = file.parent.resolve()
+    name = _read_name(file, data)
+    scenario_files = _read_scenario_files(file, base, data)
+    counties, county_osm = _read_counties(file, base, data.get("counties"))
+    if not scenario_files and not counties:
+        raise InputError(file, "scenarios", "no scenarios and no [counties] given, so the grid "
+                                            "is empty; list scenario files or county names")
+    strategies = _read_strategies(file, data)
+    cost_models = _read_cost_models(file, data)
+    seeds = _list(file, data, "seeds", int)
+    scales = _read_demand_scales(file, data)
+    fleets = _read_fleets(file, data)
+    limit = _read_time_limit(file, data)
+    engine = _read_engine(file, data)
+    solution_limit = _read_solution_limit(file, data)
+    return SweepSpec(path=file.resolve(), name=name, scenario_files=tuple(scenario_files),
+                     counties=tuple(counties), county_osm=county_osm,
+                     strategies=tuple(strategies), cost_models=tuple(cost_models),
+                     seeds=tuple(seeds), time_limit_s=limit, demand_scales=tuple(scales),
+                     fleets=tuple(fleets), engine=engine, solution_limit=solution_limit)
+
+
+def _read_name(file: Path, data: Mapping[str, Any]) -> str:
+    """``name``: the sweep's name, by default the file's stem."""
     name = data.get("name", file.stem)
     if not isinstance(name, str) or not name.strip():
         raise InputError(file, "name", f"must be a non-empty string, got {name!r}")
+    return name
 
-    scenario_files = []
+
+def _read_scenario_files(file: Path, base: Path, data: Mapping[str, Any]) -> list[Path]:
+    """``scenarios``: scenario files relative to the sweep file, each of which must exist."""
+    scenario_files: list[Path] = []
     if "scenarios" in data:
         for i, value in enumerate(_list(file, data, "scenarios", str)):
             scenario = _resolve(base, value)
             if not scenario.is_file():
                 raise InputError(file, f"scenarios[{i}]", f"scenario file not found: {scenario}")
             scenario_files.append(scenario)
-    counties, county_osm = _read_counties(file, base, data.get("counties"))
-    if not scenario_files and not counties:
-        raise InputError(file, "scenarios", "no scenarios and no [counties] given, so the grid "
-                                            "is empty; list scenario files or county names")
+    return scenario_files
 
-    strategies = _list(file, data, "strategies", str)
+
+def _read_strategies(file: Path, data: Mapping[str, Any]) -> list[str]:
+    """``strategies``: names of known strategies."""
+    strategies: list[str] = _list(file, data, "strategies", str)
     for i, strategy in enumerate(strategies):
         if strategy not in STRATEGIES:
             raise InputError(file, f"strategies[{i}]", f"unknown strategy {strategy!r}; "
                                                        f"choose from {', '.join(STRATEGIES)}")
+    return strategies
+
+
+def _read_cost_models(file: Path, data: Mapping[str, Any]) -> list[Path]:
+    """``cost_models``: cost model files whose names are distinct and free of the separator."""
     cost_models = [cost_model_path(file, f"cost_models[{i}]", v)
                    for i, v in enumerate(_list(file, data, "cost_models", str))]
     names = [load_cost_model(p).name for p in cost_models]
@@ -244,42 +281,62 @@ def load_sweep(path: str | Path) -> SweepSpec:
         if COST_SEPARATOR in n:
             raise InputError(file, "cost_models", f"cost model name {n!r} must not contain "
                                                   f"{COST_SEPARATOR!r}")
-    seeds = _list(file, data, "seeds", int)
+    return cost_models
+
+
+def _read_demand_scales(file: Path, data: Mapping[str, Any]) -> list[float]:
+    """``demand_scales``: finite factors > 0, by default ``[1.0]``."""
     scales = [float(v) for v in _list(file, data, "demand_scales", (int, float), default=[1.0])]
     for i, scale in enumerate(scales):
         if not math.isfinite(scale) or scale <= 0:
             raise InputError(file, f"demand_scales[{i}]", f"must be > 0, got {scale}")
-    fleets = []
+    return scales
+
+
+def _read_fleets(file: Path, data: Mapping[str, Any]) -> list[dict[str, int]]:
+    """``fleets``: vehicle type id -> count (>= 1) tables, by default one empty (as is) fleet."""
+    fleets: list[dict[str, int]] = []
     for i, fleet in enumerate(_list(file, data, "fleets", dict, default=[{}])):
         for type_id, count in fleet.items():
             if isinstance(count, bool) or not isinstance(count, int) or count < 1:
                 raise InputError(file, f"fleets[{i}].{type_id}",
                                  f"must be a vehicle count >= 1, got {count!r}")
         fleets.append(dict(fleet))
+    return fleets
 
+
+def _read_time_limit(file: Path, data: Mapping[str, Any]) -> float:
+    """``time_limit_s``: the required search budget in seconds, > 0."""
     if "time_limit_s" not in data:
         raise InputError(file, "time_limit_s", "is required but missing (seconds per cell)")
     limit = data["time_limit_s"]
     if isinstance(limit, bool) or not isinstance(limit, int | float) or limit <= 0:
         raise InputError(file, "time_limit_s", f"must be a number of seconds > 0, got {limit!r}")
+    return float(limit)
+
+
+def _read_engine(file: Path, data: Mapping[str, Any]) -> str:
+    """``engine``: a known engine's name, by default ``ortools``."""
     engine = data.get("engine", "ortools")
     if engine not in ENGINES:
         raise InputError(file, "engine", f"unknown engine {engine!r}; choose from "
                                          f"{', '.join(ENGINES)}")
+    return str(engine)
+
+
+def _read_solution_limit(file: Path, data: Mapping[str, Any]) -> int | None:
+    """``solution_limit``: an optional whole number of solutions >= 1."""
     solution_limit = data.get("solution_limit")
     if solution_limit is not None and (isinstance(solution_limit, bool)
                                        or not isinstance(solution_limit, int)
                                        or solution_limit < 1):
         raise InputError(file, "solution_limit", f"must be a whole number >= 1, "
                                                  f"got {solution_limit!r}")
-    return SweepSpec(path=file.resolve(), name=name, scenario_files=tuple(scenario_files),
-                     counties=tuple(counties), county_osm=county_osm,
-                     strategies=tuple(strategies), cost_models=tuple(cost_models),
-                     seeds=tuple(seeds), time_limit_s=float(limit), demand_scales=tuple(scales),
-                     fleets=tuple(fleets), engine=engine, solution_limit=solution_limit)
+    return solution_limit
 
 
-def _read_counties(file: Path, base: Path, data: Any) -> tuple[list[str], Path | None]:
+def _read_counties(file: Path, base: Path, data: object) -> tuple[list[str], Path | None]:
+    """``[counties]``: county names, each a distinct county of the ``osm`` file."""
     if data is None:
         return [], None
     if not isinstance(data, dict):
@@ -312,7 +369,7 @@ def county_id(file: Path, where: str, osm: Path, name: str) -> int:
 
 
 @lru_cache(maxsize=4)
-def _counties(osm: Path) -> list[Any]:
+def _counties(osm: Path) -> list[County]:
     from geodata.counties import read_counties
 
     return read_counties(osm)
@@ -616,7 +673,7 @@ def default_workers() -> int:
 
 @contextmanager
 def dask_client(*, scheduler: str | None = None, workers: int | None = None,
-                timeout_s: float = 30.0) -> Iterator[Any]:
+                timeout_s: float = 30.0) -> Iterator[Client]:
     """A Dask client on ``scheduler``, or on a new local cluster of ``workers`` processes.
 
     The local cluster listens on loopback only, one single-threaded worker process per core
@@ -626,21 +683,22 @@ def dask_client(*, scheduler: str | None = None, workers: int | None = None,
 
     from distributed import Client, LocalCluster
 
+    # distributed leaves these constructors and close() unannotated.
     if scheduler:
-        client = Client(scheduler, timeout=f"{timeout_s}s")
+        client = Client(scheduler, timeout=f"{timeout_s}s")  # type: ignore[no-untyped-call]
         try:
             yield client
         finally:
-            client.close()
+            client.close()  # type: ignore[no-untyped-call]
         return
-    cluster = LocalCluster(n_workers=workers or default_workers(), threads_per_worker=1,
-                           processes=True, host="127.0.0.1", dashboard_address="127.0.0.1:0",
-                           silence_logs=logging.ERROR)
-    client = Client(cluster)
+    cluster = LocalCluster(  # type: ignore[no-untyped-call]
+        n_workers=workers or default_workers(), threads_per_worker=1, processes=True,
+        host="127.0.0.1", dashboard_address="127.0.0.1:0", silence_logs=logging.ERROR)
+    client = Client(cluster)  # type: ignore[no-untyped-call]
     try:
         yield client
     finally:
-        client.close()
+        client.close()  # type: ignore[no-untyped-call]
         cluster.close()
 
 
@@ -649,7 +707,7 @@ def task_key(cell: Cell) -> str:
     return f"ruralroute-cell-{cell.key}"
 
 
-def execute(cells: Sequence[Cell], store: ResultsStore, client: Any, *,
+def execute(cells: Sequence[Cell], store: ResultsStore, client: Client | None, *,
             on_progress: Callable[[Progress], None] | None = None,
             poll_s: float = 0.25) -> Progress:
     """Run the cells not yet recorded as ok on ``client``; record each one as it finishes.
@@ -667,14 +725,19 @@ def execute(cells: Sequence[Cell], store: ResultsStore, client: Any, *,
         on_progress(progress)
     if not todo:
         return progress
+    if client is None:
+        raise ModelError(f"client: a Dask client is needed to run {len(todo)} cells")
     by_key = {task_key(c): c for c in todo}
     futures = [client.submit(run_cell, c, key=task_key(c), pure=False, retries=0) for c in todo]
-    pending = as_completed(futures)
+    # distributed leaves as_completed's methods unannotated.
+    pending = as_completed(futures)  # type: ignore[no-untyped-call]
     try:
-        while not pending.is_empty():
-            ready = pending.next_batch(block=False) if pending.has_ready() else []
+        while not pending.is_empty():  # type: ignore[no-untyped-call]
+            ready: list[Future[CellOutcome]] = (
+                pending.next_batch(block=False)  # type: ignore[no-untyped-call]
+                if pending.has_ready() else [])  # type: ignore[no-untyped-call]
             for future in ready:
-                cell = by_key[future.key]
+                cell = by_key[str(future.key)]
                 try:
                     outcome = future.result()
                 except Exception as exc:  # a task error or a lost worker: record, go on
@@ -687,7 +750,7 @@ def execute(cells: Sequence[Cell], store: ResultsStore, client: Any, *,
                     progress.failed += 1
                     progress.errors.append(f"{cell.scenario} {cell.strategy} seed {cell.seed}: "
                                            f"{outcome.row['error']}")
-                future.release()
+                future.release()  # type: ignore[no-untyped-call]
             progress.running = _running(client, by_key)
             if on_progress:
                 on_progress(progress)
@@ -695,19 +758,20 @@ def execute(cells: Sequence[Cell], store: ResultsStore, client: Any, *,
                 time.sleep(poll_s)
     except KeyboardInterrupt:
         progress.interrupted = True
-        client.cancel(futures)
+        client.cancel(futures)  # type: ignore[no-untyped-call]
     return progress
 
 
-def _running(client: Any, keys: Mapping[str, Cell]) -> int:
+def _running(client: Client, keys: Mapping[str, Cell]) -> int:
     """How many of ``keys`` workers are running now (0 if the scheduler cannot be asked).
 
     Workers may hold a few more tasks than they have threads (queued to start next), so the
     count of held tasks is capped at the number of worker threads.
     """
-    try:
-        processing = client.processing()
-        threads = sum(client.nthreads().values())
+    try:  # distributed leaves these scheduler queries unannotated
+        processing: dict[str, Iterable[object]] = client.processing()  # type: ignore[no-untyped-call]
+        nthreads: dict[str, int] = client.nthreads()  # type: ignore[no-untyped-call]
+        threads = sum(nthreads.values())
     except Exception:
         return 0
     return min(threads, sum(1 for tasks in processing.values() for k in tasks if k in keys))

@@ -18,13 +18,13 @@ from concurrent.futures import ProcessPoolExecutor
 
 from routing.checker import check_plan
 from routing.diagnose import explain_unserved
-from routing.engines.base import SolveSettings
+from routing.engines.base import Engine, SolveSettings
 from routing.engines.ortools_engine import OrToolsEngine
 from routing.engines.pyvrp_engine import PyVrpEngine, plan_objective
 from routing.model import Plan, Problem
 
 #: The single-process engines a portfolio may combine, by name.
-BASE_ENGINES: dict[str, type] = {"ortools": OrToolsEngine, "pyvrp": PyVrpEngine}
+BASE_ENGINES: dict[str, type[Engine]] = {"ortools": OrToolsEngine, "pyvrp": PyVrpEngine}
 
 #: A job: which base engine, with which settings.
 Job = tuple[str, SolveSettings]

@@ -199,11 +199,11 @@ def _search(problem: Problem, clients: Sequence[Stop], settings: SolveSettings,
             raise _stuck(scale) from None
     optional = to_problem_data(problem, clients, settings.objective, scale, required=False)
     initial = _transfer(optional, progress.resume_point())
-    stop = _stopping(settings, started, progress.iterations)
-    if stop is None:
+    rest = _stopping(settings, started, progress.iterations)
+    if rest is None:
         return optional, initial
     try:
-        return optional, _run(optional, settings, scale, _Progress(), stop, initial)
+        return optional, _run(optional, settings, scale, _Progress(), rest, initial)
     except PenaltyBoundWarning:
         raise _stuck(scale) from None
 
@@ -442,10 +442,13 @@ def to_problem_data(problem: Problem, clients: Sequence[Stop], objective: str,
             unit_distance_cost=per_m, unit_duration_cost=per_s,
             profile=profiles.index(vt.profile), name=vt.id))
     matrices = _pyvrp_matrices(problem)
+    # pyvrp's stub annotates matrices as ``ndarray[int, ...]`` (an int where the shape goes),
+    # which no real array type matches.
     return pyvrp.ProblemData(
         locations=locations, clients=pyvrp_clients, depots=depots,
-        vehicle_types=vehicle_types, distance_matrices=[d for d, _ in matrices],
-        duration_matrices=[t for _, t in matrices])
+        vehicle_types=vehicle_types,
+        distance_matrices=[d for d, _ in matrices],  # type: ignore[misc]
+        duration_matrices=[t for _, t in matrices])  # type: ignore[misc]
 
 
 def _feasible_visits(data: pyvrp.ProblemData, solution: pyvrp.Solution

@@ -91,7 +91,8 @@ def test_produce_rides_back_and_a_village_too_heavy_for_a_trike_is_unserved_with
     result = _run("township-relay", produce_kg=250)  # a trike carries 200 kg
     reasons = {u.stop: u.reason for u in result.unserved}
     assert set(reasons) == {"v1", "v2", "v3"}
-    assert "250 kg back, more than any vehicle carries (trike@t1 50 parcels / 200 kg)" in reasons["v1"]
+    assert ("250 kg back, more than any vehicle carries (trike@t1 50 parcels / 200 kg)"
+            in reasons["v1"])
     # A 400 kg van holds one village's 250 kg of produce, not two: two vans serve two villages.
     consolidated = _run("consolidated", produce_kg=250)
     assert consolidated.kpis()["produce_kg"] == 500
