@@ -2,7 +2,7 @@
 
 Commands parse options, call the library and print; they do no maths of their own. Every
 domain error (a bad scenario, stops file or plan) prints one line and exits with code 2; a search
-that fell short (:class:`~routing.errors.SearchError`) prints one line and exits with code 1.
+that fell short (:class:`~routing.core.errors.SearchError`) prints one line and exits with code 1.
 """
 
 from __future__ import annotations
@@ -28,28 +28,30 @@ from rich.progress import (
 from rich.progress_bar import ProgressBar
 from rich.table import Table
 
-from geodata.counties import read_counties
-from routing.bench import TABLE_HEADER, mean_gap, read_instance, run_instance, table_rows
-from routing.bench import write_csv as write_bench_csv
-from routing.compare import (
-    CONVERGENCE_COLUMNS,
-    Comparison,
-    compare_strategies,
-    comparison_markdown,
-    write_comparison_csv,
-    write_convergence_csv,
-)
-from routing.costs import load_cost_model
-from routing.engines.base import SolveSettings
-from routing.errors import RuralRouteError, SearchError
+from geodata import read_counties
+from routing.builder import DEFAULT_SEED, build_county_scenario, build_region_scenario
+from routing.core import STRATEGIES, RuralRouteError, SearchError
+from routing.inputs import load_cost_model, load_scenario
 from routing.pipeline import Timings, locate, settings_document, settings_for
-from routing.report import write_comparison_map, write_strategy_reports
-from routing.scenario import load_scenario
-from routing.scenario_builder import DEFAULT_SEED, build_county_scenario, build_region_scenario
-from routing.sheet_docs import write_sheets
-from routing.sheets import sheets_from_plan_dir
-from routing.solve import ENGINES
-from routing.strategies import STRATEGIES, run_strategy
+from routing.reports import (
+    comparison_markdown,
+    sheets_from_plan_dir,
+    write_comparison_csv,
+    write_comparison_map,
+    write_convergence_csv,
+    write_sheets,
+    write_strategy_reports,
+)
+from routing.research import (
+    TABLE_HEADER,
+    mean_gap,
+    read_instance,
+    run_instance,
+    table_rows,
+    write_bench_csv,
+)
+from routing.solving import ENGINES, SolveSettings
+from routing.strategies import CONVERGENCE_COLUMNS, Comparison, compare_strategies, run_strategy
 
 #: How many unserved villages ``solve`` lists on the terminal; plan.json lists them all.
 UNSERVED_SHOWN = 20
@@ -445,9 +447,9 @@ def sweep(sweep_file: Path, results: Path, scheduler: str | None, workers: int |
 
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from routing.results import ResultsStore
-    from routing.sweep import Progress as SweepProgress
-    from routing.sweep import dask_client, default_workers, execute, expand, load_sweep
+    from routing.inputs import load_sweep
+    from routing.research import Progress as SweepProgress
+    from routing.research import ResultsStore, dask_client, default_workers, execute, expand
 
     if scheduler and workers:
         raise click.UsageError("give --scheduler or --workers, not both")
@@ -505,13 +507,13 @@ def sweep(sweep_file: Path, results: Path, scheduler: str | None, workers: int |
               help="Strategy the savings are measured against.")
 def results(results: Path, csv_file: Path | None, baseline: str) -> None:
     """Summarise a sweep's RESULTS folder: tables on screen, PNG plots into RESULTS."""
-    from routing.plots import write_plots
-    from routing.results import (
+    from routing.research import (
         ResultsStore,
         savings_summary,
         status_counts,
         strategy_summary,
-        write_csv,
+        write_plots,
+        write_results_csv,
     )
 
     df = ResultsStore(results).table()
@@ -550,7 +552,7 @@ def results(results: Path, csv_file: Path | None, baseline: str) -> None:
     paths = write_plots(df, results)
     console.print(f"wrote {', '.join(p.name for p in paths)} to {results}", soft_wrap=True)
     if csv_file:
-        write_csv(df, csv_file)
+        write_results_csv(df, csv_file)
         console.print(f"wrote {len(df)} rows to {csv_file}")
 
 

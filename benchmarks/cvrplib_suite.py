@@ -30,19 +30,17 @@ from rich.table import Table
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from routing.bench import (
+from routing.research import (
     TABLE_HEADER,
     BenchResult,
     markdown_table,
     read_instance,
     run_instance,
     table_rows,
-    write_csv,
+    write_bench_csv,
 )
-from routing.engines import ortools_engine
-from routing.engines.base import SolveSettings
-from routing.engines.portfolio import OrToolsParallelEngine
-from routing.solve import ENGINES
+from routing.solving import ENGINES, OrToolsParallelEngine, SolveSettings
+from routing.solving.engines import ortools as ortools_engine
 
 #: Measured but not shipped: two OR-Tools configurations on the two cores.
 ENGINES.setdefault("ortools-parallel", OrToolsParallelEngine)
@@ -133,7 +131,7 @@ def main() -> None:
                     print(f"{limit:>5g} s {result.engine:<20} {result.instance:<12} "
                           f"gap {result.gap_pct} % feasible {result.feasible}", flush=True)
     stem = "results" + (f"-{args.tag}" if args.tag else "")
-    write_csv(results, args.out_dir / f"{stem}.csv")
+    write_bench_csv(results, args.out_dir / f"{stem}.csv")
     # Wall-clock limits: other work on the machine means fewer search iterations; say how busy.
     load = f"1-min load average {load_before:.1f} at start, {os.getloadavg()[0]:.1f} at end"
     sections = []

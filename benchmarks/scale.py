@@ -47,10 +47,10 @@ def _peak_mb() -> float:
 
 def run_size(size: int, *, engine: str, time_limit_s: float, scenario: Path) -> dict[str, object]:
     """Plan the ``size`` villages nearest the region's centre; return timings and peaks."""
+    from routing.builder import VanSpec, nearest_of
+    from routing.inputs import load_scenario
     from routing.pipeline import Timings, locate, settings_for
-    from routing.report import write_strategy_reports
-    from routing.scenario import load_scenario
-    from routing.scenario_builder import VanSpec, nearest_of
+    from routing.reports import write_strategy_reports
     from routing.strategies import run_strategy
 
     region = load_scenario(scenario)

@@ -18,8 +18,8 @@ import shapely
 from shapely import wkb
 from shapely.geometry.base import BaseGeometry
 
+from geodata.errors import InputError, ModelError
 from geodata.places import Place, read_places
-from routing.errors import InputError, ModelError
 
 #: OSM ``admin_level`` of Chinese county-level divisions.
 COUNTY_ADMIN_LEVEL = "6"

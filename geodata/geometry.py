@@ -15,10 +15,10 @@ import numpy as np
 import shapely
 from scipy.sparse.csgraph import dijkstra
 
+from geodata.errors import ModelError, NetworkError
 from geodata.matrices import fastest_csr
 from geodata.roads import RoadNetwork
 from geodata.snapping import Snap
-from routing.errors import ModelError, NetworkError
 
 #: Metres per degree of latitude, to turn a metric tolerance into degrees for display.
 _M_PER_DEGREE = 111_320.0

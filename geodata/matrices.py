@@ -24,9 +24,9 @@ import numpy as np
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import dijkstra
 
+from geodata.errors import ModelError, NetworkError
 from geodata.roads import RoadNetwork, gc_paused
 from geodata.snapping import Snap
-from routing.errors import ModelError, NetworkError
 
 #: Speed (km/h) on the access leg between a location and its road node. That leg is the
 #: unmapped village lane or farm track OSM lacks (median ~200 m, p90 ~1 km in Guoyang):

@@ -11,7 +11,7 @@ import shapely
 from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
 
-from routing.errors import InputError
+from geodata.errors import InputError
 
 #: Place classes ruralroute knows, from the smallest settlement up.
 PLACE_CLASSES: tuple[str, ...] = ("hamlet", "village", "town", "city", "county")

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import replace
 
+from geodata.errors import NetworkError
 from geodata.roads import RoadNetwork
-from routing.errors import NetworkError
 
 
 def profile_network(

@@ -25,7 +25,7 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 from shapely.geometry.base import BaseGeometry
 
-from routing.errors import InputError, ModelError, NetworkError
+from geodata.errors import InputError, ModelError, NetworkError
 
 #: Free-flow speed (km/h) per OSM ``highway`` class. A class is drivable iff it has a speed.
 #: Rural Chinese roads are slow: these are delivery-van speeds, not legal limits. Treat it as
@@ -155,7 +155,6 @@ def gc_paused() -> Iterator[None]:
     finally:
         if enabled:
             gc.enable()
-
 
 
 def read_road_network(

@@ -15,8 +15,8 @@ import numpy as np
 import pyproj
 import shapely
 
+from geodata.errors import ModelError, NetworkError
 from geodata.roads import RoadNetwork, gc_paused
-from routing.errors import ModelError, NetworkError
 
 #: Highway classes a location cannot be joined to: a van cannot stop on a motorway or a
 #: (usually one-way) slip road beside a village, it has to come by the local road.

@@ -15,12 +15,10 @@ import pytest
 from click.testing import CliRunner
 
 from cli import main
-from routing.engines.base import SolveSettings
-from routing.engines.ortools_engine import OrToolsEngine
-from routing.model import Plan, Problem
+from routing.core import Plan, Problem
+from routing.inputs import load_scenario
 from routing.pipeline import Timings, locate
-from routing.scenario import load_scenario
-from routing.solve import ENGINES
+from routing.solving import ENGINES, OrToolsEngine, SolveSettings
 
 SMALL = Path(__file__).parent / "data" / "small_county"
 COSTS = Path(__file__).parents[1] / "scenarios" / "costs"

@@ -17,12 +17,17 @@ import pytest
 from click.testing import CliRunner
 
 from cli import main
-from geodata.export import route_colour
-from geodata.maps import route_map, save_map
-from routing.errors import RuralRouteError
-from routing.sheet_docs import find_cjk_font, sheets_html
-from routing.sheets import SheetBook, build_sheets
-from tests.geodata._plan_fixtures import (
+from routing.core import RuralRouteError
+from routing.reports import (
+    SheetBook,
+    build_sheets,
+    find_cjk_font,
+    route_colour,
+    route_map,
+    save_map,
+    sheets_html,
+)
+from tests.routing.reports._plan_fixtures import (
     BOUNDARY,
     HOSTILE,
     ROADS,

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from geodata.roads import RoadNetwork, read_road_network
+from geodata import RoadNetwork, read_road_network
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 import shapely
 
-from geodata.counties import County, find_county, read_counties
-from routing.errors import InputError
+from geodata import County, find_county, read_counties
+from routing.core import InputError
 
 TWO = Path(__file__).resolve().parents[1] / "data" / "two_counties.osm"
 

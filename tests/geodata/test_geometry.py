@@ -9,11 +9,15 @@ import pyproj
 import pytest
 import shapely
 
-from geodata.geometry import route_geometries, route_geometry, simplify_for_display
-from geodata.matrices import travel_matrices
-from geodata.roads import RoadNetwork
-from geodata.snapping import snap_points
-from routing.errors import ModelError
+from geodata import (
+    RoadNetwork,
+    route_geometries,
+    route_geometry,
+    simplify_for_display,
+    snap_points,
+    travel_matrices,
+)
+from routing.core import ModelError
 
 POINTS = {
     "depot": (116.2157, 33.5059),

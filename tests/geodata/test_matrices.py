@@ -13,17 +13,18 @@ import pytest
 import shapely
 
 import geodata.matrices as matrices
-from geodata.geometry import route_geometry
-from geodata.matrices import (
-    ACCESS_SPEED_KMH,
+from geodata import (
     UNREACHABLE,
+    RoadNetwork,
+    Snap,
     TravelMatrices,
-    path_weight,
+    route_geometry,
+    snap_points,
     travel_matrices,
+    utm_crs,
 )
-from geodata.roads import RoadNetwork, utm_crs
-from geodata.snapping import Snap, snap_points
-from routing.errors import ModelError, NetworkError
+from geodata.matrices import ACCESS_SPEED_KMH, path_weight
+from routing.core import ModelError, NetworkError
 
 TINY_POINTS = {
     "depot": (116.205, 33.5005),

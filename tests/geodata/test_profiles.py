@@ -7,11 +7,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from geodata.matrices import UNREACHABLE, travel_matrices
-from geodata.profiles import profile_network
-from geodata.roads import read_road_network
-from geodata.snapping import snap_points
-from routing.errors import NetworkError
+from geodata import UNREACHABLE, profile_network, read_road_network, snap_points, travel_matrices
+from routing.core import NetworkError
 
 ROADS = Path(__file__).parents[1] / "data" / "small_county" / "roads.osm.pbf"
 POINTS = {"seat": (116.2157, 33.5059), "east": (116.2914, 33.4666), "west": (116.1700, 33.4900)}

@@ -9,8 +9,8 @@ import pyproj
 import pytest
 import shapely
 
-from geodata.roads import DEFAULT_SPEEDS_KMH, RoadNetwork, read_road_network
-from routing.errors import InputError, ModelError, NetworkError
+from geodata import DEFAULT_SPEEDS_KMH, RoadNetwork, read_road_network
+from routing.core import InputError, ModelError, NetworkError
 
 GEOD = pyproj.Geod(ellps="WGS84")
 

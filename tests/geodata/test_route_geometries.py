@@ -5,10 +5,8 @@ from __future__ import annotations
 import pytest
 import shapely
 
-from geodata.geometry import route_geometries, route_geometry, simplify_for_display
-from geodata.roads import RoadNetwork
-from geodata.snapping import snap_points
-from routing.errors import ModelError
+from geodata import RoadNetwork, route_geometries, route_geometry, simplify_for_display, snap_points
+from routing.core import ModelError
 
 POINTS = {"d": (116.2157, 33.5059), "a": (116.17, 33.47), "b": (116.28, 33.54),
           "c": (116.25, 33.46)}

@@ -8,9 +8,8 @@ import networkx as nx
 import pyproj
 import pytest
 
-from geodata.roads import RoadNetwork
-from geodata.snapping import snap_points
-from routing.errors import ModelError, NetworkError
+from geodata import RoadNetwork, snap_points
+from routing.core import ModelError, NetworkError
 
 GEOD = pyproj.Geod(ellps="WGS84")
 

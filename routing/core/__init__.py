@@ -1,0 +1,84 @@
+"""The domain every other part builds on: frozen, validated objects and the errors they raise.
+
+* :mod:`~routing.core.model` — depots, stops, vehicle types, carriers, the routing problem and
+  its plan, in integer units;
+* :mod:`~routing.core.problem` — build a solver-independent problem from stops and matrices;
+* :mod:`~routing.core.costs` — cost models, pricing a day's vehicle use, the one saving;
+* :mod:`~routing.core.errors` — the domain errors (one-line messages naming the field).
+"""
+
+from __future__ import annotations
+
+from routing.core.costs import (
+    COST_SEPARATOR,
+    CostBreakdown,
+    CostModel,
+    LikeForLike,
+    Rates,
+    Usage,
+    price,
+    priced,
+    saving_pct,
+)
+from routing.core.errors import (
+    InputError,
+    ModelError,
+    NetworkError,
+    PlanError,
+    RuralRouteError,
+    SearchError,
+)
+from routing.core.model import (
+    DAY_S,
+    DEFAULT_PROFILE,
+    LOAD_DIMENSIONS,
+    STRATEGIES,
+    Carrier,
+    Depot,
+    Plan,
+    Problem,
+    Route,
+    Stop,
+    Unserved,
+    Vehicle,
+    VehicleType,
+    Why,
+    expand_fleet,
+    travel_profile,
+)
+from routing.core.problem import build_problem
+
+__all__ = [
+    "COST_SEPARATOR",
+    "DAY_S",
+    "DEFAULT_PROFILE",
+    "LOAD_DIMENSIONS",
+    "STRATEGIES",
+    "Carrier",
+    "CostBreakdown",
+    "CostModel",
+    "Depot",
+    "InputError",
+    "LikeForLike",
+    "ModelError",
+    "NetworkError",
+    "Plan",
+    "PlanError",
+    "Problem",
+    "Rates",
+    "Route",
+    "RuralRouteError",
+    "SearchError",
+    "Stop",
+    "Unserved",
+    "Usage",
+    "Vehicle",
+    "VehicleType",
+    "Why",
+    "build_problem",
+    "expand_fleet",
+    "price",
+    "priced",
+    "saving_pct",
+    "travel_profile",
+]

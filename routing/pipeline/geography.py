@@ -1,0 +1,98 @@
+"""A scenario placed on its roads: read the roads, snap every place, compute travel matrices.
+
+Each step is timed (:class:`~routing.pipeline.timings.Timings`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from geodata import (
+    DEFAULT_SPEEDS_KMH,
+    NO_STOPPING_HIGHWAYS,
+    RoadNetwork,
+    Snap,
+    TravelMatrices,
+    profile_network,
+    read_boundary,
+    read_road_network,
+    snap_points,
+    travel_matrices,
+)
+from routing.core import DEFAULT_PROFILE, Depot, InputError, Stop
+from routing.inputs import Scenario
+from routing.pipeline.timings import Timings
+
+
+@dataclass(frozen=True, eq=False)
+class Geography:
+    """A scenario placed on its roads: the graph, every location's snap and the travel matrices."""
+
+    network: RoadNetwork
+    snaps: dict[str, Snap]
+    matrices: TravelMatrices
+    too_far: dict[str, str]
+    notes: tuple[str, ...]
+    profiles: dict[str, TravelMatrices] = field(default_factory=dict)
+    #: Each restricted travel profile's own road network and snaps, which its matrices and so
+    #: its drawn routes follow.
+    profile_roads: dict[str, tuple[RoadNetwork, dict[str, Snap]]] = field(default_factory=dict)
+
+    def roads_for(self, profile: str) -> tuple[RoadNetwork, dict[str, Snap]]:
+        """The road network and snaps a vehicle of travel ``profile`` drives on."""
+        return self.profile_roads.get(profile, (self.network, self.snaps))
+
+
+def locate(scenario: Scenario, *, timings: Timings, cache_dir: Path | None = None,
+           extra: Sequence[Depot] = ()) -> Geography:
+    """Read the roads, snap depots, stations and stops, and compute the travel matrices."""
+    with timings.step("read roads"):
+        speeds = {**DEFAULT_SPEEDS_KMH, **scenario.network.speeds_kmh}
+        boundary = (read_boundary(scenario.network.boundary)
+                    if scenario.network.boundary else None)
+        network = read_road_network(scenario.network.osm, speeds_kmh=speeds, boundary=boundary)
+    places: tuple[Depot | Stop, ...] = (*scenario.depots, *scenario.stations, *extra,
+                                        *scenario.stops)
+    points = {loc.id: (loc.lon, loc.lat) for loc in places}
+    with timings.step("snap"):
+        roads = network
+        network, snaps = snap_points(roads, points)
+    limit = scenario.network.max_access_m
+    stop_ids = {s.id for s in scenario.stops}
+    too_far = {
+        sid: (f"no drivable road within {limit / 1000:g} km (nearest is "
+              f"{snap.access_m / 1000:.1f} km away): map the village road in OSM or raise "
+              f"network.max_access_m")
+        for sid, snap in snaps.items() if sid in stop_ids and snap.access_m > limit}
+    for depot in (*scenario.depots, *extra):
+        if snaps[depot.id].access_m > limit:
+            raise InputError(scenario.path, f"depots {depot.id}", f"no drivable road within "
+                             f"{limit / 1000:g} km; move the depot onto the road network")
+    with timings.step("matrices"):
+        matrices = travel_matrices(network, snaps, cache_dir=cache_dir)
+        profiles = {}
+        profile_roads = {}
+        for vt in scenario.vehicle_types:
+            if vt.profile != DEFAULT_PROFILE and vt.profile not in profiles:
+                # A vehicle that avoids some roads joins the network at its own nearest road.
+                restricted = profile_network(roads, max_speed_kmh=vt.max_speed_kmh,
+                                             avoid_roads=vt.avoid_roads)
+                restricted, own_snaps = snap_points(
+                    restricted, points,
+                    skip_highways=NO_STOPPING_HIGHWAYS | set(vt.avoid_roads))
+                profiles[vt.profile] = travel_matrices(restricted, own_snaps,
+                                                       cache_dir=cache_dir,
+                                                       allow_unreachable=True)
+                profile_roads[vt.profile] = (restricted, own_snaps)
+    notes = []
+    fragments = sum(1 for sid in stop_ids if snaps[sid].outside_component)
+    if fragments:
+        notes.append(f"{fragments} villages lie nearest a road fragment cut off from the main "
+                     f"network; they were joined to the nearest connected road instead")
+    dropped = len(network.outside_nodes)
+    notes.append(f"road graph: {network.nodes_total - dropped:,} of {network.nodes_total:,} "
+                 f"drivable nodes in the largest strongly connected component, "
+                 f"{len(snaps):,} places snapped onto it")
+    return Geography(network, snaps, matrices, too_far, tuple(notes), profiles, profile_roads)

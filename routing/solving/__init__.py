@@ -1,0 +1,73 @@
+"""Solve a routing problem and trust the plan: engines, one registry, the checker and diagnosis.
+
+* :mod:`~routing.solving.engines` — the engine protocol and the OR-Tools, PyVRP, ``auto`` and
+  portfolio engines;
+* :mod:`~routing.solving.registry` — the one engine registry (:data:`ENGINES`, :func:`make_engine`);
+* :mod:`~routing.solving.solve` — solve, retry a search that falls short, check
+  (:func:`solve_checked`);
+* :mod:`~routing.solving.feasibility` — the feasibility rules every part shares;
+* :mod:`~routing.solving.checker` — the independent plan checker;
+* :mod:`~routing.solving.diagnose` — why a stop was left unserved;
+* :mod:`~routing.solving.objective` — a plan's value under the problem's objective.
+"""
+
+from __future__ import annotations
+
+from routing.solving.checker import CheckReport, RouteCheck, check_plan
+from routing.solving.diagnose import explain_unserved, missed_stops, unserved_reason
+from routing.solving.engines import (
+    DROPPED_BY_ENGINE,
+    AutoEngine,
+    Engine,
+    OrToolsEngine,
+    OrToolsParallelEngine,
+    PyVrpEngine,
+    SolveSettings,
+    pyvrp_unsupported,
+)
+from routing.solving.feasibility import (
+    Infeasible,
+    Schedule,
+    fits,
+    insertion_fits,
+    load_excess,
+    load_fits,
+    lone_trip,
+    route_feasible,
+    schedule,
+    servable_alone,
+)
+from routing.solving.objective import plan_objective
+from routing.solving.registry import ENGINES, make_engine
+from routing.solving.solve import solve_checked
+
+__all__ = [
+    "DROPPED_BY_ENGINE",
+    "ENGINES",
+    "AutoEngine",
+    "CheckReport",
+    "Engine",
+    "Infeasible",
+    "OrToolsEngine",
+    "OrToolsParallelEngine",
+    "PyVrpEngine",
+    "RouteCheck",
+    "Schedule",
+    "SolveSettings",
+    "check_plan",
+    "explain_unserved",
+    "fits",
+    "insertion_fits",
+    "load_excess",
+    "load_fits",
+    "lone_trip",
+    "make_engine",
+    "missed_stops",
+    "plan_objective",
+    "pyvrp_unsupported",
+    "route_feasible",
+    "schedule",
+    "servable_alone",
+    "solve_checked",
+    "unserved_reason",
+]

@@ -1,0 +1,29 @@
+"""The engines: anything that turns a :class:`~routing.core.model.Problem` into a plan.
+
+* :mod:`~routing.solving.engines.base` — the extension point (:class:`Engine`) and its settings;
+* :mod:`~routing.solving.engines.ortools` — the OR-Tools adapter;
+* :mod:`~routing.solving.engines.pyvrp` — the PyVRP adapter;
+* :mod:`~routing.solving.engines.portfolio` — several configurations side by side, best plan kept;
+* :mod:`~routing.solving.engines.auto` — the engine that fits the problem, on both cores.
+
+Engines are found by name in :mod:`routing.solving.registry`.
+"""
+
+from __future__ import annotations
+
+from routing.solving.engines.auto import AutoEngine
+from routing.solving.engines.base import DROPPED_BY_ENGINE, Engine, SolveSettings
+from routing.solving.engines.ortools import OrToolsEngine
+from routing.solving.engines.portfolio import OrToolsParallelEngine
+from routing.solving.engines.pyvrp import PyVrpEngine, pyvrp_unsupported
+
+__all__ = [
+    "DROPPED_BY_ENGINE",
+    "AutoEngine",
+    "Engine",
+    "OrToolsEngine",
+    "OrToolsParallelEngine",
+    "PyVrpEngine",
+    "SolveSettings",
+    "pyvrp_unsupported",
+]

@@ -1,0 +1,113 @@
+"""Run several engine configurations side by side on the machine's cores and keep the best plan.
+
+OR-Tools' guided local search is deterministic for a given configuration, so the second core is
+best spent on a *differently configured* search; PyVRP's search is randomised, so a second seed
+is a second chance. Either way each candidate plan goes through the independent checker and the
+best valid one is kept: fewest unserved stops first, then the lowest value of the problem's
+objective (see :func:`~routing.solving.objective.plan_objective`), then the first job.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import multiprocessing
+import os
+import time
+from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
+
+from routing.core import Plan, Problem
+from routing.solving.checker import check_plan
+from routing.solving.diagnose import explain_unserved
+from routing.solving.engines.base import SolveSettings
+from routing.solving.objective import plan_objective
+from routing.solving.registry import make_engine
+
+#: A job: which base engine, with which settings.
+Job = tuple[str, SolveSettings]
+
+
+def _solve_job(engine: str, problem: Problem, settings: SolveSettings) -> Plan:
+    return make_engine(engine).solve(problem, settings)
+
+
+def _cores() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+def run_jobs(problem: Problem, jobs: Sequence[Job]) -> list[Plan]:
+    """Every job's plan, in job order: in parallel processes when there are cores for them,
+    else one after another with the time limit shared out so the wall time stays the same.
+
+    Processes are forked where the platform allows (no re-import, the problem is inherited);
+    inside a daemonic worker (e.g. a ``multiprocessing.Pool`` running a sweep), which may not
+    start children, the jobs run sequentially.
+    """
+    parallel = min(len(jobs), _cores())
+    if parallel <= 1 or multiprocessing.current_process().daemon:
+        share = 1 / len(jobs)
+        return [_solve_job(engine, problem, dataclasses.replace(
+                    settings, time_limit_s=settings.time_limit_s * share))
+                for engine, settings in jobs]
+    methods = multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+    with ProcessPoolExecutor(max_workers=parallel, mp_context=context) as pool:
+        futures = [pool.submit(_solve_job, engine, problem, settings)
+                   for engine, settings in jobs]
+        return [f.result() for f in futures]
+
+
+def plan_rank(problem: Problem, plan: Plan, objective: str) -> tuple[int, int, int]:
+    """Sort key of a candidate plan: (fails the checker, unserved stops, objective value)."""
+    plan = explain_unserved(problem, plan)
+    dropped = sum(u.stop not in problem.excluded for u in plan.unserved)
+    ok = check_plan(problem, plan, strict=False).ok
+    return (0 if ok else 1, dropped, plan_objective(problem, plan, objective))
+
+
+def best_plan(problem: Problem, plans: Sequence[Plan], objective: str) -> Plan:
+    """The best of ``plans`` by :func:`plan_rank`; the first one wins ties."""
+    ranks = [plan_rank(problem, plan, objective) for plan in plans]
+    return plans[min(range(len(plans)), key=ranks.__getitem__)]
+
+
+def solve_portfolio(problem: Problem, jobs: Sequence[Job], name: str,
+                    objective: str) -> Plan:
+    """Run ``jobs`` and return the best plan, labelled ``name(winning engine)``."""
+    started = time.perf_counter()
+    if not jobs:
+        raise ValueError("jobs: a portfolio needs at least one engine configuration")
+    best = best_plan(problem, run_jobs(problem, jobs), objective)
+    return dataclasses.replace(best, engine=f"{name}({best.engine})",
+                               solve_time_s=round(time.perf_counter() - started, 3))
+
+
+#: The OR-Tools configurations ``ortools-parallel`` runs, one per core (first solution,
+#: metaheuristic); chosen by the measurements in benchmarks/README.md.
+ORTOOLS_CONFIGS: tuple[tuple[str, str], ...] = (
+    ("SAVINGS", "GUIDED_LOCAL_SEARCH"),
+    ("PATH_CHEAPEST_ARC", "GUIDED_LOCAL_SEARCH"),
+)
+
+
+class OrToolsParallelEngine:
+    """OR-Tools on both cores: the configured search plus a differently started one.
+
+    Measured, not registered: on this 2-core machine it was no better than the plain engine
+    (benchmarks/README.md); ``benchmarks/cvrplib_suite.py --engines ortools-parallel`` reruns it.
+
+    The first job uses the settings as given (so it is the plain ``ortools`` run); the others
+    use the next configurations of :data:`ORTOOLS_CONFIGS` that differ from it.
+    """
+
+    name = "ortools-parallel"
+
+    def solve(self, problem: Problem, settings: SolveSettings) -> Plan:
+        jobs: list[Job] = [("ortools", settings)]
+        for first, meta in ORTOOLS_CONFIGS:
+            if len(jobs) >= max(2, _cores()):
+                break
+            if (first, meta) != (settings.first_solution, settings.metaheuristic):
+                jobs.append(("ortools", dataclasses.replace(
+                    settings, first_solution=first, metaheuristic=meta)))
+        return solve_portfolio(problem, jobs, self.name, settings.objective)

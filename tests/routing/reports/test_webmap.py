@@ -1,0 +1,200 @@
+"""The folium route map: one layer per route, legend, attribution, escaping, no tiles, size."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from routing.core import ModelError
+from routing.reports import OSM_TILES_URL, route_map, save_map
+from routing.reports.webmap import html_text, leaflet_assets
+from tests.routing.reports._plan_fixtures import (
+    BOUNDARY,
+    HOSTILE,
+    ROADS,
+    make_big,
+    make_geometries,
+    make_plan,
+    make_problem,
+)
+
+ESCAPED_HOSTILE = "&lt;img src=x onerror=alert(1)&gt;"
+
+
+@pytest.fixture
+def case():
+    problem = make_problem()
+    plan = make_plan()
+    return problem, plan, make_geometries(plan, problem)
+
+
+def render(problem, plan, geometries, **options) -> str:
+    options.setdefault("title", "Test county")
+    m = route_map(plan, problem, geometries=geometries, boundary=BOUNDARY, roads=ROADS,
+                  **options)
+    return m.get_root().render()
+
+
+def overlay_names(page: str) -> list[str]:
+    block = re.search(r"overlays\s*:\s*\{(.*?)\}", page, re.S).group(1)
+    return [json.loads(name) for name in re.findall(r'^\s*("(?:[^"\\]|\\.)*")\s*:', block, re.M)]
+
+
+def test_one_polyline_and_one_layer_per_route(case):
+    problem, plan, geometries = case
+    page = render(problem, plan, geometries)
+    assert page.count("L.polyline(") == 2
+    assert overlay_names(page) == [
+        "County boundary", "Main roads", "light-van-01 · 2 stops · 84 km",
+        "light-van-02 · 2 stops · 9.5 km", "Unserved · 1 village", "Depots",
+    ]
+    assert "L.control.layers(" in page
+    assert "[[34.0, 117.0], [34.01, 117.01], [34.02, 117.02], [34.0, 117.0]]" in page
+
+
+def test_map_fits_the_boundary_and_draws_it_and_the_roads(case):
+    problem, plan, geometries = case
+    page = render(problem, plan, geometries)
+    assert re.search(r"fitBounds\(\s*\[\[33\.95, 116\.95\], \[34\.1, 117\.1\]\]", page)
+    assert page.count("L.geoJson(") == 2
+    assert '"type": "Polygon"' in page and '"type": "MultiLineString"' in page
+
+
+def test_without_boundary_the_map_fits_the_stops(case):
+    problem, plan, geometries = case
+    m = route_map(plan, problem, geometries=geometries, title="t")
+    page = m.get_root().render()
+    assert re.search(r"fitBounds\(\s*\[\[33\.98, 116\.99\], \[34\.09, 117\.08\]\]", page)
+    assert "L.geoJson(" not in page
+
+
+def test_legend_lists_every_route_with_colour_and_km(case):
+    problem, plan, geometries = case
+    page = render(problem, plan, geometries, title="Xiaoxian 萧县 <b>")
+    legend = re.search(r'<div class="rr-legend".*?</div></div>', page, re.S).group(0)
+    assert "Xiaoxian 萧县 &lt;b&gt;" in legend
+    assert "#1f77b4" in legend and "light-van-01 · 2 stops · 84.3 km" in legend
+    assert "#ff7f0e" in legend and "light-van-02 · 2 stops · 9.5 km" in legend
+    assert "1 unserved" in legend
+    assert "<title>Xiaoxian 萧县 &lt;b&gt;</title>" in page
+
+
+def test_attribution_is_always_there_and_no_tiles_by_default(case):
+    problem, plan, geometries = case
+    page = render(problem, plan, geometries)
+    assert "OpenStreetMap contributors, ODbL" in page
+    assert "attributionControl.addAttribution(" in page
+    assert "tile.openstreetmap.org" not in page and "L.tileLayer" not in page
+
+
+def test_leaflet_is_inline_and_nothing_is_fetched(case):
+    problem, plan, geometries = case
+    page = render(problem, plan, geometries)
+    css, js = leaflet_assets()
+    assert js in page and css in page
+    assert "Leaflet 1.9.3" in js
+    assert "url(data:image/png;base64," in css and "url(images/" not in css
+    assert "sourceMappingURL" not in page
+    # no external script, stylesheet or image: nothing folium would take from a CDN
+    assert not re.search(r"<(script|link|img)\b[^>]*(src|href)=", page, re.I)
+    for cdn in ("cdn.jsdelivr", "code.jquery", "cdnjs", "bootstrapcdn", "jquery", "bootstrap"):
+        assert cdn not in page.lower(), cdn
+    assert page.index(js) < page.index("L.map(")
+
+
+def test_tiles_option_adds_an_osm_base_layer(case):
+    problem, plan, geometries = case
+    page = render(problem, plan, geometries, tiles=True)
+    assert OSM_TILES_URL in page and page.count("L.tileLayer(") == 1
+    assert '"OpenStreetMap" :' in page.split("base_layers")[1].split("overlays")[0]
+    assert "OpenStreetMap contributors, ODbL" in page
+
+
+def test_popups_show_names_load_route_order_and_time(case):
+    problem, plan, geometries = case
+    page = render(problem, plan, geometries)
+    assert ("<b>大许\\u003c/b> Daxu<br>12 parcels · 30 kg · produce 50 kg"
+            "<br>Route light-van-01 · stop 1/2 · 08:05") in page
+    assert "Route light-van-02 · stop 2/2 · +1d 01:10" in page
+    assert "<b>Unserved\\u003c/b>: beyond max route duration" in page
+    assert "县物流中心" in page and "rr-depot" in page
+
+
+def test_hostile_names_are_shown_as_text(case):
+    problem, plan, geometries = case
+    page = render(problem, plan, geometries)
+    assert ESCAPED_HOSTILE in page
+    assert HOSTILE not in page and "<img src=x" not in page.lower()
+    assert "Bad&#96;&#36;{x}&#92;" in page
+    assert "${x}" not in page
+
+
+def test_hostile_vehicle_ids_are_escaped_in_layers_legend_and_tooltips(case):
+    problem, plan, geometries = case
+    evil = "<script>alert(1)</script>"
+    plan = replace(plan, routes=(replace(plan.routes[0], vehicle=evil), plan.routes[1]))
+    geometries[evil] = geometries.pop("light-van-01")
+    page = render(problem, plan, geometries)
+    assert "<script>alert" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; · 2 stops · 84 km" in overlay_names(page)
+
+
+def test_html_text_escapes_for_html_and_js_templates():
+    assert html_text('<a href="x">`${y}`\\</a>') == (
+        "&lt;a href=&quot;x&quot;&gt;&#96;&#36;{y}&#96;&#92;&lt;/a&gt;")
+
+
+def test_missing_route_geometry_is_reported(case):
+    problem, plan, _ = case
+    with pytest.raises(ModelError, match="light-van-01"):
+        route_map(plan, problem, geometries={}, title="t")
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="node is not installed")
+def test_page_script_runs_and_hands_leaflet_escaped_popups(case, tmp_path: Path):
+    problem, plan, geometries = case
+    page = render(problem, plan, geometries)
+    script = page.rsplit("<script>", 1)[1].rsplit("</script>", 1)[0]
+    stub = """
+    const calls = [];
+    const make = (path) => new Proxy(function () {}, {
+      get: (t, k) => (typeof k === "symbol" ? undefined : make(path + "." + k)),
+      apply: (t, self, args) => { calls.push([path, args]); return make(path + "()"); },
+    });
+    globalThis.L = make("L");
+    """
+    report = """
+    const texts = (end) => calls.filter(([p]) => p.endsWith(end)).map(([, a]) => a[0]);
+    console.log(JSON.stringify({popups: texts(".bindPopup"), tooltips: texts(".bindTooltip")}));
+    """
+    (tmp_path / "page.js").write_text(stub + script + report, encoding="utf-8")
+    done = subprocess.run(["node", str(tmp_path / "page.js")], capture_output=True, text=True,
+                          timeout=60, check=True)
+    seen = json.loads(done.stdout)
+    assert len(seen["popups"]) == 6
+    hostile = [p for p in seen["popups"] if "onerror" in p]
+    assert len(hostile) == 1 and ESCAPED_HOSTILE in hostile[0]
+    assert not any("<img" in t for t in seen["popups"] + seen["tooltips"])
+    assert any(t.startswith("1. 大许 · 08:05") for t in seen["tooltips"])
+
+
+def test_two_hundred_stop_map_stays_small(tmp_path: Path):
+    problem, plan, geometries = make_big(200)
+    m = route_map(plan, problem, geometries=geometries, boundary=BOUNDARY, roads=ROADS,
+                  title="200 villages")
+    path = save_map(m, tmp_path / "maps" / "plan.html")
+    size = path.stat().st_size
+    page = path.read_text(encoding="utf-8")
+    assert page.count("L.polyline(") == len(plan.routes) == 10
+    assert page.count("村199") == 2  # its popup and its tooltip
+    css, js = leaflet_assets()
+    assert not re.search(r"\d\.\d{7,}", page.replace(js, "").replace(css, ""))
+    # 8,410 route vertices and 200 villages measured ~265 kB; routes are ~80 % of it.
+    # Inlined Leaflet (JS ~147 kB, CSS with images ~19 kB) adds a fixed ~165 kB.
+    assert size - len(css) - len(js) < 350_000, size

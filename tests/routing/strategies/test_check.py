@@ -1,0 +1,333 @@
+"""The strategy-level check: each rule rejects a deliberately broken result, real ones pass."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from routing.core import Carrier, PlanError, Stop, Unserved, VehicleType
+from routing.inputs import Scenario
+from routing.reports import plan_document, write_strategy_reports
+from routing.solving import SolveSettings
+from routing.strategies import (
+    Feeder,
+    Leg,
+    StrategyResult,
+    check_strategy,
+    consolidated,
+    run,
+    run_strategy,
+)
+from tests.routing.strategies.strategy_world import world
+
+SETTINGS = SolveSettings(time_limit_s=1, objective="cost", solution_limit=300)
+
+RULES = {
+    "independent": ("demand-covered", "carrier-parts"),
+    "consolidated": ("demand-covered", "pooled-villages", "feeders"),
+    "township-relay": ("demand-covered", "pooled-villages", "feeders", "relay-trunk-loads",
+                       "relay-trunk-first", "relay-produce"),
+}
+
+
+def _run(strategy: str, scenario: Scenario | None = None, **kw: int) -> StrategyResult:
+    base, geography = world(**kw)
+    return run_strategy(scenario or base, strategy, SETTINGS, geography=geography)
+
+
+def _leg(result: StrategyResult, label: str) -> Leg:
+    (leg,) = [lg for lg in result.legs if lg.label == label]
+    return leg
+
+
+def _swap(result: StrategyResult, label: str, **changes: object) -> StrategyResult:
+    """``result`` with one leg changed (its problem or plan replaced)."""
+    legs = tuple(replace(lg, **changes) if lg.label == label else lg for lg in result.legs)
+    return replace(result, legs=legs)
+
+
+def _restock(leg: Leg, sid: str, **load: int) -> dict[str, object]:
+    """The leg's problem with stop ``sid``'s load changed, as ``_swap`` keywords."""
+    stops = tuple(replace(s, **load) if s.id == sid else s for s in leg.problem.stops)
+    return {"problem": replace(leg.problem, stops=stops)}
+
+
+def _violations(result: StrategyResult) -> tuple[str, ...]:
+    return check_strategy(result, strict=False).violations
+
+
+def _with_types(scenario: Scenario, *types: VehicleType) -> Scenario:
+    """The scenario with some vehicle types replaced (by id) or added."""
+    by_id = {vt.id: vt for vt in scenario.vehicle_types} | {vt.id: vt for vt in types}
+    return replace(scenario, vehicle_types=tuple(by_id.values()))
+
+
+# --- real strategies pass ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("strategy", list(RULES))
+def test_real_strategies_pass_every_rule_that_applies(strategy):
+    check = check_strategy(_run(strategy, produce_kg=5))
+    assert check.names == RULES[strategy]
+    assert check.ok and check.violations == ()
+    assert all(rule.checked for rule in check.rules)
+
+
+def test_strict_check_raises_a_plan_error_naming_the_rule_and_counting_the_rest():
+    result = _run("consolidated")
+    broken = replace(result, feeders=(), unserved=(Unserved("v9", "lost"),))
+    with pytest.raises(PlanError, match=r"demand-covered: unserved village v9 is not in the "
+                                        r"scenario \(and 3 more\)"):
+        check_strategy(broken)
+    assert len(check_strategy(broken, strict=False).violations) == 4
+
+
+def test_run_strategy_refuses_a_result_whose_legs_do_not_add_up(monkeypatch):
+    build = consolidated.plan_consolidated
+    monkeypatch.setattr(run, "plan_consolidated",
+                        lambda runner: replace(build(runner), feeders=build(runner).feeders[:1]))
+    with pytest.raises(PlanError, match="feeders: carrier b's 12 parcels / 24 kg reach the hub "
+                                        "by no feeder"):
+        _run("consolidated")
+
+
+# --- every strategy: demand covered -----------------------------------------------------------
+
+
+def test_a_village_neither_served_nor_listed_unserved_is_rejected():
+    result = _run("consolidated")
+    leg = _leg(result, "shared fleet")
+    no_routes = _swap(result, "shared fleet", plan=replace(leg.plan, routes=()))
+    assert "demand-covered: village v2 is not served by shared fleet and not listed unserved" in (
+        _violations(no_routes))
+    no_legs = replace(result, legs=())
+    assert ("demand-covered: village v1 has demand (10 parcels / 20 kg / 0 kg produce) but is "
+            "neither served nor listed unserved") in _violations(no_legs)
+
+
+def test_a_village_listed_unserved_that_every_leg_serves_is_rejected():
+    result = _run("independent")
+    broken = replace(result, unserved=(Unserved("v2", "carrier a: fleet too small"),))
+    assert _violations(broken) == (
+        "demand-covered: village v2 is listed unserved but every leg holding it serves it",)
+
+
+def test_a_village_one_carrier_leaves_must_be_listed_unserved():
+    result = _run("independent")
+    leg = _leg(result, "carrier b")
+    (route,) = leg.plan.routes
+    short = replace(route, stops=route.stops[:2], arrival_s=route.arrival_s[:2])
+    broken = _swap(result, "carrier b", plan=replace(leg.plan, routes=(short,)))
+    assert _violations(broken) == (
+        "demand-covered: village v3 is not served by carrier b and not listed unserved",)
+    listed = replace(broken, unserved=(Unserved("v3", "carrier b: unreachable"),))
+    assert _violations(listed) == ()
+
+
+# --- independent: carriers' parts add up ------------------------------------------------------
+
+
+def test_carriers_parts_must_add_up_to_the_village():
+    result = _run("independent", produce_kg=5)
+    leg = _leg(result, "carrier a")
+    fewer = _swap(result, "carrier a",
+                  **_restock(leg, "v1", parcels=5, parcels_by_carrier={"a": 5}))
+    assert _violations(fewer) == (
+        "carrier-parts: carrier a holds 5 parcels at v1, but carrier a's part is 6",
+        "carrier-parts: the carriers' parts of village v1 add up to 9 parcels / 20 kg / 5 kg "
+        "produce, not its 10 parcels / 20 kg / 5 kg produce")
+    less_produce = _swap(result, "carrier a", **_restock(leg, "v2", produce_kg=0))
+    assert _violations(less_produce) == (
+        "carrier-parts: the carriers' parts of village v2 add up to 10 parcels / 20 kg / 2 kg "
+        "produce, not its 10 parcels / 20 kg / 5 kg produce",)
+
+
+def test_a_carrier_without_a_leg_is_rejected():
+    result = _run("independent")
+    broken = replace(result, legs=result.legs[:1])
+    violations = _violations(broken)
+    assert "carrier-parts: carrier b drives no leg" in violations
+    assert any("parts of village v1 add up to 6 parcels" in v for v in violations)
+
+
+# --- consolidated: each village once ----------------------------------------------------------
+
+
+def test_consolidated_village_served_twice_is_rejected():
+    result = _run("consolidated")
+    twice = replace(result, legs=result.legs * 2)
+    violations = _violations(twice)
+    assert "pooled-villages: village v1 is held by 2 legs" in violations
+    assert "pooled-villages: village v1 is served 2 times" in violations
+
+
+def test_consolidated_village_with_a_changed_load_is_rejected():
+    result = _run("consolidated")
+    leg = _leg(result, "shared fleet")
+    broken = _swap(result, "shared fleet", **_restock(leg, "v3", weight_kg=25))
+    assert _violations(broken) == (
+        "pooled-villages: shared fleet holds village v3 with 10 parcels / 25 kg / 0 kg produce, "
+        "not its 10 parcels / 20 kg / 0 kg produce",)
+
+
+# --- feeders ----------------------------------------------------------------------------------
+
+
+def test_feeders_must_carry_every_carriers_parcels():
+    result = _run("consolidated")
+    a, b = result.feeders
+    assert _violations(replace(result, feeders=(a,))) == (
+        "feeders: carrier b's 12 parcels / 24 kg reach the hub by no feeder",
+        "feeders: feeders carry 18 parcels to jdc; carriers away from it hold 30")
+    assert _violations(replace(result, feeders=(a, replace(b, parcels=11)))) == (
+        "feeders: carrier b's feeders carry 11 parcels, not its 12",
+        "feeders: feeders carry 29 parcels to jdc; carriers away from it hold 30")
+
+
+def test_feeder_trips_must_hold_the_carriers_load():
+    scenario, _ = world()
+    small = VehicleType("a-van", count=2, capacity_parcels=10, capacity_kg=400, depot="a-branch")
+    result = _run("consolidated", _with_types(scenario, small))
+    a, b = result.feeders
+    assert a.trips == 2 and _violations(result) == ()
+    assert _violations(replace(result, feeders=(replace(a, trips=1), b))) == (
+        "feeders: carrier a's 1 feeder trips carry at most 10 parcels / 400 kg, less than its "
+        "18 parcels / 36 kg",)
+
+
+@pytest.mark.parametrize("strategy", ["independent", "consolidated", "township-relay"])
+def test_a_carrier_whose_branch_is_the_hub_needs_no_feeder(strategy):
+    scenario, _ = world()
+    own = VehicleType("a-hub-van", count=2, capacity_parcels=100, capacity_kg=400, depot="jdc")
+    at_hub = replace(_with_types(scenario, own),
+                     carriers=(Carrier("a", "A", 0.6, "jdc", ("a-hub-van",)),
+                               scenario.carriers[1]))
+    result = _run(strategy, at_hub)
+    check = check_strategy(result)
+    assert check.ok and check.names == RULES[strategy]
+    if strategy == "independent":
+        return
+    assert [(f.carrier, f.parcels) for f in result.feeders] == [("b", 12)]
+    extra = Feeder("a", "van", 1, 0, 60, 18)
+    assert _violations(replace(result, feeders=(extra, *result.feeders))) == (
+        "feeders: carrier a's branch is the hub jdc; it needs no feeder",
+        "feeders: feeders carry 30 parcels to jdc; carriers away from it hold 12")
+
+
+# --- township relay ---------------------------------------------------------------------------
+
+
+def test_relay_trunk_must_bring_what_the_local_rounds_deliver():
+    result = _run("township-relay")
+    trunk = _leg(result, "trunk")
+    broken = _swap(result, "trunk", **_restock(trunk, "t1", parcels=29))
+    assert _violations(broken) == (
+        "relay-trunk-loads: station t1: the trunk brings 29 parcels / 60 kg but its local "
+        "rounds deliver 30 parcels / 60 kg",)
+
+
+def test_relay_split_trunk_loads_are_summed_and_a_missing_one_is_caught():
+    scenario, _ = world()
+    small = VehicleType("truck", count=2, capacity_parcels=20, capacity_kg=2000, depot="jdc",
+                        kind="truck")
+    result = _run("township-relay", _with_types(scenario, small))
+    trunk = _leg(result, "trunk")
+    assert sorted(s.id for s in trunk.problem.stops) == ["t1#1", "t1#2"]
+    assert check_strategy(result).ok
+    one = tuple(r for r in trunk.plan.routes if r.stops != ("t1#2",))
+    one = tuple(replace(r, stops=r.stops[:1], arrival_s=r.arrival_s[:1]) for r in one)
+    broken = _swap(result, "trunk", plan=replace(trunk.plan, routes=one))
+    assert _violations(broken) == (
+        "relay-trunk-loads: station t1: the trunk brings 15 parcels / 30 kg but its local "
+        "rounds deliver 30 parcels / 60 kg",)
+
+
+def test_relay_local_round_leaving_before_the_trunk_unloads_is_rejected():
+    result = _run("township-relay")
+    local = _leg(result, "local station")
+    early = tuple(replace(r, start_s=8 * 3600) for r in local.plan.routes)
+    broken = _swap(result, "local station", plan=replace(local.plan, routes=early))
+    # The trunk reaches t1 at 08:03:20 (2 km at 10 m/s) and unloads for 300 s.
+    assert _violations(broken) == (
+        "relay-trunk-first: station t1: a local round leaves at 08:00 (28800 s), before the "
+        "trunk has unloaded at 08:08 (29300 s)",)
+
+
+def test_relay_trunk_loads_match_local_deliveries_after_a_re_solve():
+    result = _run("township-relay")
+    trunk, local = _leg(result, "trunk"), _leg(result, "local station")
+    (arrival,) = trunk.plan.routes[0].arrival_s
+    ready = arrival + result.scenario.relay.transfer_s
+    # The trike's shift starts at 08:00, before the trunk has unloaded: its round was re-solved.
+    assert all(vt.shift_start_s == ready for vt in local.problem.vehicle_types)
+    assert all(r.start_s >= ready for r in local.plan.routes)
+    handed = [local.problem.stop_by_id[s] for r in local.plan.routes for s in r.stops]
+    assert trunk.problem.stops[0].parcels == sum(s.parcels for s in handed) == 30
+
+
+def test_relay_trunk_loads_follow_a_re_solve_that_drops_a_village():
+    scenario, _ = world()
+    # v1 closes at 08:03:20: reachable at a 08:00 start, not after the trunk unloads at 08:08.
+    stops = tuple(replace(s, close_s=8 * 3600 + 200) if s.id == "v1" else s
+                  for s in scenario.stops)
+    result = _run("township-relay", replace(scenario, stops=stops))
+    assert [u.stop for u in result.unserved] == ["v1"]
+    trunk = _leg(result, "trunk")
+    assert sum(s.parcels for s in trunk.problem.stops) == 20
+    assert check_strategy(result).ok
+
+
+def test_relay_produce_must_be_taken_back_and_its_day_stated():
+    result = _run("township-relay", produce_kg=5)
+    (rule,) = [r for r in check_strategy(result).rules if r.name == "relay-produce"]
+    assert rule.details == ("station t1: 15 kg produce, back to the hub next day (trunk leaves "
+                            "08:08, last round back 08:18)",)
+    trunk = _leg(result, "trunk")
+    broken = _swap(result, "trunk", **_restock(trunk, "t1", produce_kg=10))
+    assert _violations(broken) == (
+        "relay-produce: station t1: local rounds collect 15 kg produce but the trunk takes 10 "
+        "kg back",)
+
+
+def test_relay_trunk_stop_at_no_station_is_rejected():
+    result = _run("township-relay")
+    trunk = _leg(result, "trunk")
+    moved = tuple(replace(r, stops=("elsewhere",)) for r in trunk.plan.routes)
+    stops = (Stop("elsewhere", "x", 116.0, 33.0, parcels=30, weight_kg=60),)
+    broken = _swap(result, "trunk", problem=replace(trunk.problem, stops=stops),
+                   plan=replace(trunk.plan, routes=moved))
+    violations = _violations(broken)
+    assert "relay-trunk-loads: trunk stop elsewhere stands at no township station" in violations
+    assert ("relay-trunk-loads: station t1: the trunk brings 0 parcels / 0 kg but its local "
+            "rounds deliver 30 parcels / 60 kg") in violations
+
+
+# --- plan.json --------------------------------------------------------------------------------
+
+
+def test_plan_json_lists_every_check_that_ran_leg_and_strategy_level():
+    result = _run("township-relay")
+    check = plan_document(result, seed=1, engine="ortools")["check"]
+    assert check["ok"] is True and check["violations"] == []
+    assert [(c["level"], c["name"]) for c in check["checks"]] == [
+        ("leg", "trunk"), ("leg", "local station"),
+        *(("strategy", name) for name in RULES["township-relay"])]
+    assert all(c["ok"] and c["checked"] for c in check["checks"])
+    assert check["checks"][0]["checked"].startswith("1 routes recomputed from the matrices")
+
+
+def test_a_result_that_fails_the_check_is_never_written(tmp_path: Path):
+    result = _run("consolidated")
+    broken = replace(result, feeders=result.feeders[1:])
+    check = plan_document(broken, seed=1, engine="ortools")["check"]
+    assert check["ok"] is False
+    assert check["violations"][0] == (
+        "feeders: carrier a's 18 parcels / 36 kg reach the hub by no feeder")
+    assert [c["name"] for c in check["checks"] if not c["ok"]] == ["feeders"]
+    with pytest.raises(PlanError, match="carrier a's 18 parcels"):
+        write_strategy_reports(broken, tmp_path / "out", seed=1, engine="ortools")
+    assert not (tmp_path / "out").exists()
+    json.dumps(check)  # the record is plain JSON

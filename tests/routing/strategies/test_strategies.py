@@ -1,0 +1,284 @@
+"""Strategies on a straight-road world whose right answers are known by hand."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from routing.core import LikeForLike, VehicleType, saving_pct
+from routing.pipeline import MIN_BUDGET_S, MIN_BUDGET_STOPS, budget_s
+from routing.solving import SolveSettings
+from routing.strategies import Comparison, carrier_stops, gap_plan, run_strategy
+from tests.routing.strategies.strategy_world import COSTS, with_types, world
+
+SETTINGS = SolveSettings(time_limit_s=1, objective="cost", solution_limit=300)
+
+
+def _run(strategy: str, **kw):
+    scenario, geography = world(**kw)
+    return run_strategy(scenario, strategy, SETTINGS, geography=geography)
+
+
+def test_independent_sends_each_carrier_to_every_village():
+    result = _run("independent")
+    assert [leg.label for leg in result.legs] == ["carrier a", "carrier b"]
+    # a from -100 m: out to 3 km and back = 6,200 m; b from +100 m: 5,800 m.
+    assert [leg.plan.distance_m for leg in result.legs] == [6200, 5800]
+    assert result.kpis()["village_visits"] == 6
+    assert result.kpis()["parcels"] == 30
+    assert result.transferred_parcels == 0
+
+
+def test_consolidated_visits_each_village_once_and_is_not_worse_in_distance():
+    independent, consolidated = _run("independent"), _run("consolidated")
+    (leg,) = consolidated.legs
+    assert leg.plan.distance_m == 6000
+    # feeder trips: a and b bring 18 and 12 parcels from 100 m away, one round trip each
+    assert [(f.carrier, f.trips, f.distance_m, f.parcels) for f in consolidated.feeders] == [
+        ("a", 1, 200, 18), ("b", 1, 200, 12)]
+    assert consolidated.kpis()["distance_m"] == 6400 <= independent.kpis()["distance_m"] == 12000
+    assert consolidated.kpis()["village_visits"] == 3
+    assert consolidated.transferred_parcels == 30
+
+
+def test_costs_price_vehicles_distance_and_transfers():
+    result = _run("consolidated")
+    cost = result.costs(COSTS)
+    # one shared van (100 + 6 km x 1.0) and two feeder vans (100 + 0.2 km each), 30 transfers
+    assert cost.fixed == 300
+    assert cost.distance == pytest.approx(6.0 + 0.2 + 0.2)
+    assert cost.transfer == pytest.approx(3.0)
+    assert cost.co2_kg == pytest.approx(6.4 * 200 / 1000)
+    assert cost.per_parcel == pytest.approx(cost.total / 30)
+
+
+def test_township_relay_solves_trunk_and_local_echelons():
+    result = _run("township-relay")
+    trunk, local = result.legs
+    assert (trunk.echelon, local.echelon) == ("trunk", "local")
+    assert trunk.plan.distance_m == 4000  # centre to the station at 2 km and back
+    assert sorted(s for r in local.plan.routes for s in r.stops) == ["v1", "v2", "v3"]
+    assert trunk.problem.stops[0].parcels == 30
+    assert result.unserved == ()
+    assert result.transferred_parcels == 30 + 30  # at the centre, then at the station
+
+
+def test_cheaper_small_vehicle_is_chosen_where_it_fits():
+    scenario, geography = world()
+    trike = VehicleType("small", count=1, capacity_parcels=40, capacity_kg=100, depot="jdc",
+                        kind="tricycle")
+    scenario = with_types(scenario, trike, shared=("shared-van", "small"))
+    result = run_strategy(scenario, "consolidated", SETTINGS, geography=geography)
+    assert [r.vehicle_type for r in result.legs[0].plan.routes] == ["small"]
+
+
+def test_small_vehicle_is_not_used_where_the_load_does_not_fit():
+    scenario, geography = world()
+    trike = VehicleType("small", count=1, capacity_parcels=20, capacity_kg=100, depot="jdc",
+                        kind="tricycle")
+    scenario = with_types(scenario, trike, shared=("shared-van", "small"))
+    result = run_strategy(scenario, "consolidated", SETTINGS, geography=geography)
+    assert all(leg.check.ok for leg in result.legs)
+    loads = [r.load[0] for r in result.legs[0].plan.routes if r.vehicle_type == "small"]
+    assert all(load <= 20 for load in loads)
+
+
+def test_produce_rides_back_and_a_village_too_heavy_for_a_trike_is_unserved_with_reason():
+    result = _run("township-relay", produce_kg=250)  # a trike carries 200 kg
+    reasons = {u.stop: u.reason for u in result.unserved}
+    assert set(reasons) == {"v1", "v2", "v3"}
+    assert ("250 kg back, more than any vehicle carries (trike@t1 50 parcels / 200 kg)"
+            in reasons["v1"])
+    # A 400 kg van holds one village's 250 kg of produce, not two: two vans serve two villages.
+    consolidated = _run("consolidated", produce_kg=250)
+    assert consolidated.kpis()["produce_kg"] == 500
+    (unserved,) = consolidated.unserved
+    assert unserved.reason.startswith("fleet too small")
+    assert max(max(r.max_load) for r in consolidated.legs[0].check.routes) <= 400
+
+
+def test_each_carrier_collects_its_share_of_the_produce():
+    scenario, _ = world(produce_kg=7)
+    split = carrier_stops(scenario)
+    assert [s.produce_kg for s in split["a"]] == [4, 4, 4]
+    assert [s.produce_kg for s in split["b"]] == [3, 3, 3]
+    assert [s.parcels for s in split["a"]] == [6, 6, 6]
+    assert [s.weight_kg for s in split["a"]] == [12, 12, 12]
+
+
+def test_unknown_strategy_names_the_choices():
+    scenario, geography = world()
+    with pytest.raises(ValueError, match="strategy: unknown strategy 'teleport'; choose one of"):
+        run_strategy(scenario, "teleport", SETTINGS, geography=geography)
+
+
+def test_a_village_with_no_load_is_not_visited_and_is_counted_apart():
+    scenario, geography = world()
+    quiet = replace(scenario.stops[1], parcels=0, weight_kg=0, parcels_by_carrier={"a": 0, "b": 0})
+    scenario = replace(scenario, stops=(scenario.stops[0], quiet, scenario.stops[2]))
+    for strategy in ("independent", "consolidated", "township-relay"):
+        result = run_strategy(scenario, strategy, SETTINGS, geography=geography)
+        kpis = result.kpis()
+        assert result.idle == ("v2",)
+        assert (kpis["stops_served"], kpis["stops_unserved"], kpis["stops_without_demand"]) == (
+            2, 0, 1), strategy
+
+
+def test_a_trunk_load_that_is_not_delivered_takes_its_villages_out_of_the_delivered_total():
+    scenario, geography = world()
+    tiny_truck = VehicleType("truck", count=1, capacity_parcels=500, capacity_kg=2000,
+                             depot="jdc", kind="truck", max_duration_s=60)
+    scenario = replace(scenario, vehicle_types=tuple(
+        tiny_truck if vt.id == "truck" else vt for vt in scenario.vehicle_types))
+    result = run_strategy(scenario, "township-relay", SETTINGS, geography=geography)
+    assert sorted(u.stop for u in result.unserved) == ["v1", "v2", "v3"]
+    assert all("trunk load for station t1 was not delivered" in u.reason for u in result.unserved)
+    assert result.delivered() == (0, 0, 0)
+    assert result.kpis()["stops_served"] == 0
+    assert result.transferred_parcels == 30  # only the carriers' hand-over at the centre
+
+
+def test_feeder_trips_count_kilograms_too():
+    scenario, geography = world()
+    light = [replace(vt, capacity_kg=20) if vt.id == "a-van" else vt
+             for vt in scenario.vehicle_types]
+    scenario = replace(scenario, vehicle_types=tuple(light))
+    result = run_strategy(scenario, "consolidated", SETTINGS, geography=geography)
+    feeder_a = next(f for f in result.feeders if f.carrier == "a")
+    # carrier a brings 18 parcels weighing 36 kg: two trips of a 20 kg van
+    assert (feeder_a.trips, feeder_a.distance_m) == (2, 400)
+
+
+def test_local_rounds_wait_for_the_trunk_to_unload_at_their_station():
+    scenario, geography = world()
+    early = [replace(vt, shift_start_s=6 * 3600) if vt.id == "trike" else vt
+             for vt in scenario.vehicle_types]
+    scenario = replace(scenario, vehicle_types=tuple(early))
+    result = run_strategy(scenario, "township-relay", SETTINGS, geography=geography)
+    trunk, local = result.legs
+    # the truck leaves at 08:00, reaches the station 2 km away after 200 s, unloads in 300 s
+    ready = trunk.plan.routes[0].arrival_s[0] + 300
+    assert ready == 8 * 3600 + 200 + 300
+    assert all(r.start_s >= ready for r in local.plan.routes)
+    assert all(leg.check.ok for leg in result.legs)
+
+
+def test_a_tricycle_that_avoids_a_road_class_joins_the_network_at_its_own_nearest_road(tmp_path):
+    # Both township stations of the small county lie on tertiary roads; a tricycle barred from
+    # them must still reach its villages, entering the network at the nearest road it may use.
+    import shutil
+
+    from routing.inputs import load_scenario
+    from routing.pipeline import settings_for
+
+    source = Path(__file__).parents[2] / "data" / "small_county"
+    shutil.copytree(source, tmp_path / "sc")
+    toml = tmp_path / "sc" / "scenario.toml"
+    toml.write_text(toml.read_text(encoding="utf-8").replace(
+        'avoid_roads = ["motorway", "motorway_link"]', 'avoid_roads = ["tertiary"]'),
+        encoding="utf-8")
+    sc = load_scenario(toml)
+    result = run_strategy(sc, "township-relay", settings_for(sc, time_limit_s=1))
+    assert all(leg.check.ok for leg in result.legs)
+    assert result.kpis()["stops_served"] == 9
+
+
+# --- one search budget rule; strategies priced like for like ----------------------------------
+
+
+def test_every_problem_gets_the_same_seconds_per_stop_and_doubling_doubles_every_budget():
+    # Guoyang: 193 villages with demand, a carrier's day of 186 stops, a 3-station trunk
+    assert budget_s(186, time_limit_s=30, reference_stops=193) == pytest.approx(30 * 186 / 193)
+    assert budget_s(3, time_limit_s=30, reference_stops=193) == pytest.approx(
+        30 * MIN_BUDGET_STOPS / 193)
+    # the floor never exceeds the reference problem's own budget
+    assert budget_s(1, time_limit_s=2, reference_stops=3) == pytest.approx(2)
+    assert budget_s(5, time_limit_s=0.1, reference_stops=193) == MIN_BUDGET_S
+    for n in (1, 3, 50, 186, 400):
+        assert budget_s(n, time_limit_s=60, reference_stops=193) == pytest.approx(
+            2 * budget_s(n, time_limit_s=30, reference_stops=193))
+
+
+def test_each_carrier_gets_a_budget_for_its_own_size_not_a_share_of_one():
+    independent, consolidated = _run("independent"), _run("consolidated")
+    # every problem here has the 3 villages with demand (the trunk's 1 stop is floored at 3):
+    # each gets the whole 1 s the consolidated problem gets, not half of it
+    assert [leg.budget_s for leg in independent.legs] == [1.0, 1.0]
+    assert [leg.budget_s for leg in consolidated.legs] == [1.0]
+    assert [leg.budget_s for leg in _run("township-relay").legs] == [1.0, 1.0]
+
+
+def test_a_relay_round_solved_again_after_the_trunk_gets_the_leg_budget_once():
+    scenario, geography = world()
+    early = [replace(vt, shift_start_s=6 * 3600) if vt.id == "trike" else vt
+             for vt in scenario.vehicle_types]
+    scenario = replace(scenario, vehicle_types=tuple(early))
+    result = run_strategy(scenario, "township-relay", SETTINGS, geography=geography)
+    trunk, local = result.legs
+    assert local.problem.vehicle_types[0].shift_start_s == 8 * 3600 + 200 + 300  # re-solved
+    assert local.budget_s == budget_s(3, time_limit_s=1, reference_stops=3) == 1.0
+    assert local.superseded_s > 0 and trunk.superseded_s == 0
+    assert result.solve_time_s == pytest.approx(
+        trunk.plan.solve_time_s + local.plan.solve_time_s + local.superseded_s)
+
+
+def test_a_relay_whose_trunk_delivers_nothing_is_charged_the_carriers_vans_and_saves_nothing():
+    scenario, geography = world()
+    tiny_truck = VehicleType("truck", count=1, capacity_parcels=500, capacity_kg=2000,
+                             depot="jdc", kind="truck", max_duration_s=60)
+    scenario = replace(scenario, vehicle_types=tuple(
+        tiny_truck if vt.id == "truck" else vt for vt in scenario.vehicle_types))
+    relay = run_strategy(scenario, "township-relay", SETTINGS, geography=geography)
+    independent = run_strategy(scenario, "independent", SETTINGS, geography=geography)
+    gap = gap_plan(relay, SETTINGS)
+    assert gap is not None and gap_plan(independent, SETTINGS) is None
+    # the gap plan is the carriers' own day for exactly the three villages: a and b, as alone
+    assert [leg.label for leg in gap.legs] == ["carrier a", "carrier b"]
+    assert [leg.plan.distance_m for leg in gap.legs] == [6200, 5800]
+    assert gap.delivered() == independent.delivered() == (30, 60, 0)
+    comparison = Comparison(scenario, {"independent": independent, "township-relay": relay},
+                            (COSTS,), {"independent": None, "township-relay": gap})
+    row = next(r for r in comparison.rows() if r["strategy"] == "township-relay")
+    assert (row["served"], row["parcels"], row["gap_villages"], row["gap_parcels"]) == (0, 0, 3, 30)
+    relay_cost, base_cost = relay.costs(COSTS).total, independent.costs(COSTS).total
+    assert relay_cost > 0 and row["gap_cost"] == round(base_cost)
+    # like for like it pays its trunk, trikes and feeders on top of the carriers' own day
+    assert comparison.saving("township-relay", COSTS) == pytest.approx(
+        -100 * relay_cost / base_cost)
+    assert float(row["saving_pct"]) < 0
+    assert "costs" in comparison.headline()[0] and "add" in comparison.headline()[0]
+
+
+def test_a_village_left_unserved_is_priced_as_its_carriers_serving_exactly_it():
+    consolidated = _run("consolidated", produce_kg=250)
+    (unserved,) = consolidated.unserved
+    gap = gap_plan(consolidated, SETTINGS)
+    assert gap is not None
+    assert [[s.id for s in leg.problem.stops] for leg in gap.legs] == [[unserved.stop]] * 2
+    assert [s.produce_kg for leg in gap.legs for s in leg.problem.stops] == [150, 100]
+    assert gap.delivered() == (10, 20, 250) and gap.unserved == ()
+    assert all(leg.check.ok and leg.budget_s == 1.0 for leg in gap.legs)
+
+
+def test_a_day_without_parcels_has_no_saving_and_no_division_by_zero():
+    assert saving_pct(LikeForLike(100.0, 0), LikeForLike(50.0, 10)) is None
+    assert saving_pct(LikeForLike(100.0, 10), LikeForLike(50.0, 0)) is None
+    assert saving_pct(LikeForLike(0.0, 10), LikeForLike(0.0, 10)) is None
+    # the gap's parcels count: 130 for 5 parcels against 50 for 10
+    assert saving_pct(LikeForLike(100.0, 0, 30.0, 5), LikeForLike(50.0, 10)) == pytest.approx(
+        100 * (1 - 26 / 5))
+    # a pickup-only day: every village has produce to collect and no parcel to drop
+    scenario, geography = world(produce_kg=50)
+    scenario = replace(scenario, stops=tuple(
+        replace(s, parcels=0, weight_kg=0, parcels_by_carrier={"a": 0, "b": 0})
+        for s in scenario.stops))
+    results = {s: run_strategy(scenario, s, SETTINGS, geography=geography)
+               for s in ("independent", "consolidated")}
+    comparison = Comparison(scenario, results, (COSTS,))
+    rows = comparison.rows()
+    assert [(r["parcels"], r["served"]) for r in rows] == [(0, 3), (0, 3)]
+    assert all(r["cost"] > 0 for r in rows)
+    assert [(r["like_for_like_per_parcel"], r["saving_pct"]) for r in rows] == [("", "")] * 2
+    assert comparison.headline() == []
