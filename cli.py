@@ -7,9 +7,12 @@ that fell short (:class:`~routing.core.errors.SearchError`) prints one line and 
 
 from __future__ import annotations
 
+import csv
 import math
 import numbers
+import shutil
 import sys
+import time
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -18,6 +21,7 @@ import click
 from rich.console import Console, JustifyMethod
 from rich.progress import (
     BarColumn,
+    MofNCompleteColumn,
     Progress,
     SpinnerColumn,
     Task,
@@ -30,26 +34,45 @@ from rich.table import Table
 
 from geodata import read_counties
 from routing.builder import DEFAULT_SEED, build_county_scenario, build_region_scenario
-from routing.core import STRATEGIES, RuralRouteError, SearchError
-from routing.inputs import load_cost_model, load_scenario
+from routing.core import STRATEGIES, RuralRouteError, SearchError, Strategy
+from routing.inputs import load_cost_model, load_scenario, load_sweep
 from routing.pipeline import Timings, locate, settings_document, settings_for
 from routing.reports import (
     comparison_markdown,
     sheets_from_plan_dir,
+    sheets_from_result,
     write_comparison_csv,
     write_comparison_map,
     write_convergence_csv,
     write_sheets,
     write_strategy_reports,
 )
+from routing.reports.report_html import write_report_html
 from routing.research import (
+    RULES,
     TABLE_HEADER,
+    CoalitionRun,
+    CoalitionStore,
+    CoalitionStudy,
+    ResultsStore,
+    coalition_study,
+    coalition_tasks,
+    dask_client,
+    default_workers,
+    execute,
+    expand,
     mean_gap,
     read_instance,
     run_instance,
+    savings_summary,
+    status_counts,
+    strategy_summary,
     table_rows,
     write_bench_csv,
+    write_plots,
+    write_results_csv,
 )
+from routing.research import Progress as SweepProgress
 from routing.solving import ENGINES, SolveSettings
 from routing.strategies import CONVERGENCE_COLUMNS, Comparison, compare_strategies, run_strategy
 
@@ -182,7 +205,7 @@ def _summary_table(title: str, kpis: Mapping[str, int | float]) -> Table:
 @click.option("--tiles/--no-tiles", default=False, show_default=True,
               help="Offer OpenStreetMap web tiles as a base layer on the map (needs internet "
                    "when the map is opened; the default map draws only shipped data).")
-@click.option("--strategy", type=click.Choice(STRATEGIES), default="consolidated",
+@click.option("--strategy", type=click.Choice(Strategy.values()), default="consolidated",
               show_default=True,
               help="independent: each carrier alone from its branch; consolidated: one shared "
                    "fleet from the joint distribution centre; township-relay: trunk to township "
@@ -207,7 +230,7 @@ def solve(scenario: Path, out_dir: Path, time_limit: float | None, seed: int | N
                                        settings=settings_document(settings), tiles=tiles)
     if with_sheets:
         with timings.step("write sheets"):
-            paths += write_sheets(sheets_from_plan_dir(out_dir, geography=geography), out_dir)
+            paths += write_sheets(sheets_from_result(result), out_dir)
     kpis = result.kpis()
     out.print(_summary_table(f"{sc.title} — {strategy}, plan checked ✓ (seed {settings.seed})",
                              kpis))
@@ -217,6 +240,9 @@ def solve(scenario: Path, out_dir: Path, time_limit: float | None, seed: int | N
                       f"{cost.per_parcel:.2f} per parcel, {cost.co2_kg:,.0f} kg CO2")
     for note in geography.notes:
         console.print(f"note: {note}")
+    for leg in result.legs:
+        for note in leg.plan.notes:
+            console.print(f"note: {leg.label}: {note}")
     names = {s.id: s.name for s in sc.stops}
     for u in result.unserved[:UNSERVED_SHOWN]:
         console.print(f"unserved {u.stop} ({names.get(u.stop, '')}): {u.reason}")
@@ -232,7 +258,9 @@ def solve(scenario: Path, out_dir: Path, time_limit: float | None, seed: int | N
 @main.command()
 @click.argument("scenario", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
-              help="Folder for comparison.csv, comparison.md and one plan folder per strategy.")
+              help="Folder for comparison.csv, comparison.md, map.html, report.html (the "
+                   "planner's report, one self-contained page) and one plan folder per "
+                   "strategy.")
 @click.option("--strategies", "strategy_list", default=",".join(STRATEGIES), show_default=True,
               help="Comma-separated strategies to compare.")
 @click.option("--cost-model", "cost_model_files", multiple=True,
@@ -246,7 +274,7 @@ def solve(scenario: Path, out_dir: Path, time_limit: float | None, seed: int | N
                    "[default: solver.time_limit_s].")
 @click.option("--check-convergence", is_flag=True,
               help="Solve every strategy again with twice the budget and report how many "
-                   "points each saving moved (convergence.csv, comparison.md).")
+                   "points each saving moved (convergence.csv, comparison.md, report.html).")
 @click.option("--seed", type=int, default=None, help="Seed [default: the scenario's solver.seed].")
 @click.option("--engine", type=click.Choice(sorted(ENGINES)), default=None,
               help="Routing engine [default: the scenario's solver.engine].")
@@ -291,22 +319,25 @@ def compare(scenario: Path, out_dir: Path, strategy_list: str, cost_model_files:
                                    cost_models=comparison.cost_models)
     if with_sheets:
         for name, result in comparison.results.items():
-            write_sheets(sheets_from_plan_dir(out_dir / name, geography=result.geography),
-                         out_dir / name)
+            write_sheets(sheets_from_result(result), out_dir / name)
     write_comparison_csv(out_dir / "comparison.csv", comparison)
     written = ["comparison.csv"]
     if check_convergence:
         write_convergence_csv(out_dir / "convergence.csv", comparison)
         written.append("convergence.csv")
     (out_dir / "comparison.md").write_text(comparison_markdown(comparison), encoding="utf-8")
-    write_comparison_map(comparison, out_dir / "map.html")
+    map_path = write_comparison_map(comparison, out_dir / "map.html")
+    write_report_html(out_dir / "report.html", comparison,
+                      map_html=map_path.read_text(encoding="utf-8"),
+                      run={"engine": engine or sc.solver.engine, "seed": settings.seed,
+                           **settings_document(settings)})
     out.print(_comparison_table(comparison, seed=settings.seed))
     if check_convergence:
         out.print(_convergence_table(comparison))
     for line in comparison.headline():
         console.print(line)
     folders = [*comparison.results, *(f"{n}-gap" for n, g in comparison.gaps.items() if g)]
-    console.print(f"wrote {', '.join(written)}, comparison.md, map.html and "
+    console.print(f"wrote {', '.join(written)}, comparison.md, map.html, report.html and "
                   f"{', '.join(folders)}/{' with sheets' if with_sheets else ''} "
                   f"to {out_dir}")
 
@@ -351,8 +382,9 @@ def _convergence_table(comparison: Comparison) -> Table:
               help="When SOURCE is a scenario: search budget in seconds of a consolidated-size "
                    "problem (see solve --help).")
 @click.option("--seed", type=int, default=None, help="When SOURCE is a scenario: solver seed.")
-@click.option("--strategy", type=click.Choice(STRATEGIES), default="consolidated",
-              show_default=True, help="When SOURCE is a scenario: the strategy to plan with.")
+@click.option("--strategy", type=click.Choice(Strategy.values()),
+              default="consolidated", show_default=True,
+              help="When SOURCE is a scenario: the strategy to plan with.")
 @click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path),
               default=Path(".cache/ruralroute"), show_default=True,
               help="Where travel matrices are cached between runs.")
@@ -364,16 +396,16 @@ def sheets(source: Path, out_dir: Path, landscape: bool, time_limit: float | Non
     compare` (its plan.json), or a scenario .toml file, which is first planned with --strategy
     and its plan.json, GeoJSON and map written into --out.
     """
-    geography = None
-    if not source.is_dir():
+    if source.is_dir():
+        book = sheets_from_plan_dir(source, cache_dir=cache_dir)
+    else:
         sc = load_scenario(source)
         settings = settings_for(sc, time_limit_s=time_limit, seed=seed)
         result = run_strategy(sc, strategy, settings, cache_dir=cache_dir,
                               hook=_step_printer(False))
         write_strategy_reports(result, out_dir, seed=settings.seed, engine=sc.solver.engine,
                                settings=settings_document(settings))
-        source, geography = out_dir, result.geography
-    book = sheets_from_plan_dir(source, cache_dir=cache_dir, geography=geography)
+        book = sheets_from_result(result)
     paths = write_sheets(book, out_dir, landscape=landscape)
     console.print(f"wrote {', '.join(p.name for p in paths)} ({len(book.sheets)} route sheets) "
                   f"to {out_dir}")
@@ -442,15 +474,6 @@ def sweep(sweep_file: Path, results: Path, scheduler: str | None, workers: int |
     The grid is scenarios (files or counties) x strategies x fleets x demand scales x seeds;
     every cost model prices each cell. See scenarios/sweep-example.toml.
     """
-    import shutil
-    import time
-
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-    from routing.inputs import load_sweep
-    from routing.research import Progress as SweepProgress
-    from routing.research import ResultsStore, dask_client, default_workers, execute, expand
-
     if scheduler and workers:
         raise click.UsageError("give --scheduler or --workers, not both")
     started = time.perf_counter()
@@ -507,15 +530,6 @@ def sweep(sweep_file: Path, results: Path, scheduler: str | None, workers: int |
               help="Strategy the savings are measured against.")
 def results(results: Path, csv_file: Path | None, baseline: str) -> None:
     """Summarise a sweep's RESULTS folder: tables on screen, PNG plots into RESULTS."""
-    from routing.research import (
-        ResultsStore,
-        savings_summary,
-        status_counts,
-        strategy_summary,
-        write_plots,
-        write_results_csv,
-    )
-
     df = ResultsStore(results).table()
     screen = out if out.is_terminal else Console(width=200)  # files and pipes get whole tables
     counts = status_counts(df)
@@ -621,6 +635,112 @@ def scenario_new(osm: Path, county: str | None, region: bool, out_dir: Path, see
                   f"from {len(built.hubs)} depot(s) ({hubs})")
     console.print(f"wrote {', '.join(p.name for p in built.files)} to {out_dir}")
     console.print(f"solve it with: ruralroute solve {built.scenario} --out OUT_DIR")
+
+
+@main.command("coalitions")
+@click.argument("scenario", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Folder for coalitions.csv, allocation.csv and blocking.csv; solved "
+                   "coalitions are kept in its coalitions/ folder, so a rerun solves nothing.")
+@click.option("--time-limit", type=click.FloatRange(min=0.1), default=None,
+              help="Search budget in seconds of a problem the size of the consolidated one; "
+                   "every coalition's problems get the same seconds per stop "
+                   "[default: solver.time_limit_s].")
+@click.option("--cost-model", "cost_model_files", multiple=True,
+              help="A cost model to price every coalition under (the game is per cost model): "
+                   "a shipped one by name (diesel, electric) or a TOML file; repeatable "
+                   "[default: the scenario's [costs] model].")
+@click.option("--seed", type=int, default=None, help="Seed [default: the scenario's solver.seed].")
+@click.option("--engine", type=click.Choice(sorted(ENGINES)), default=None,
+              help="Routing engine [default: the scenario's solver.engine].")
+@click.option("--scheduler", default=None, metavar="ADDRESS",
+              help="Dask scheduler to submit to, e.g. tcp://10.0.0.5:8786 [default: start a "
+                   "local cluster].")
+@click.option("--workers", type=click.IntRange(min=1), default=None,
+              help="Worker processes of the local cluster [default: one per core].")
+@click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path),
+              default=Path(".cache/ruralroute"), show_default=True,
+              help="Where travel matrices are cached between runs.")
+def coalitions_command(scenario: Path, out_dir: Path, time_limit: float | None,
+                       cost_model_files: tuple[str, ...], seed: int | None, engine: str | None,
+                       scheduler: str | None, workers: int | None, cache_dir: Path) -> None:
+    """Cost every coalition of SCENARIO's carriers and split the pooled cost among them.
+
+    Each coalition of two or more carriers pools its parcels at the joint centre on the shared
+    fleet; a carrier alone uses its own vans. The grand coalition's cost is split by parcels, by
+    stand-alone cost, by the Shapley value and by the nucleolus, and each split is checked
+    against the core: would any group of carriers pay less on its own?
+    """
+    if scheduler and workers:
+        raise click.UsageError("give --scheduler or --workers, not both")
+    started = time.perf_counter()
+    models = [load_cost_model(f) for f in cost_model_files]
+    sc = load_scenario(scenario)
+    settings = settings_for(sc, time_limit_s=time_limit, seed=seed)
+    store = CoalitionStore(out_dir)
+    tasks = coalition_tasks(sc, settings, engine=engine, cache_dir=cache_dir)
+    todo = len(store.missing(tasks))
+    where = scheduler or f"a local cluster of {workers or default_workers()} worker processes"
+    console.print(f"{sc.title}: {len(tasks)} coalitions of {len(sc.carriers)} carriers, "
+                  f"{len(tasks) - todo} already solved in {out_dir}"
+                  + (f", {todo} to solve on {where}" if todo else ""), soft_wrap=True)
+
+    def solved(run: CoalitionRun, done: int, total: int) -> None:
+        console.print(f"[dim]solved {done}/{total}: {';'.join(run.members)} "
+                      f"({run.solve_time_s:.1f} s)[/dim]", soft_wrap=True)
+
+    kwargs: dict[str, Any] = {"cost_models": models, "engine": engine, "cache_dir": cache_dir,
+                              "on_solved": solved}
+    if todo:
+        with dask_client(scheduler=scheduler, workers=workers) as client:
+            study = coalition_study(sc, settings, store, client=client, **kwargs)
+    else:
+        study = coalition_study(sc, settings, store, **kwargs)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for name, rows in (("coalitions.csv", study.coalition_rows()),
+                       ("allocation.csv", study.allocation_rows()),
+                       ("blocking.csv", study.stability_rows())):
+        with (out_dir / name).open("w", newline="", encoding="utf-8") as fh:
+            columns = list(rows[0]) if rows else ["cost_model", "rule", "members", "cost",
+                                                  "pays", "excess"]
+            writer = csv.DictWriter(fh, fieldnames=columns)
+            writer.writeheader()
+            writer.writerows(rows)
+    screen = out if out.is_terminal else Console(width=160)  # files and pipes get whole tables
+    for model in study.cost_models:
+        screen.print(_bills_table(study, model.name))
+        for line in study.stability_lines(model.name):
+            console.print(line, soft_wrap=True, markup=False)
+    if study.stability_rows():
+        console.print("every blocking coalition is in blocking.csv", soft_wrap=True)
+    console.print(f"solved {study.solved} coalitions ({study.cached} from {out_dir / 'coalitions'})"
+                  f" in {time.perf_counter() - started:.0f} s; wrote coalitions.csv, "
+                  f"allocation.csv and blocking.csv to {out_dir}", soft_wrap=True)
+
+
+def _bills_table(study: CoalitionStudy, model: str) -> Table:
+    """Each carrier's daily bill alone and under every allocation rule, with its saving."""
+    analysis = study.analyses[model]
+    alone = analysis.game.standalone()
+    table = Table(title=f"{study.title}: each carrier's daily bill ({model} cost model, "
+                        f"{study.currency}; saving vs alone)", title_justify="left")
+    table.add_column("carrier", no_wrap=True)
+    table.add_column("parcels", justify="right")
+    table.add_column("alone", justify="right")
+    for rule in RULES:
+        table.add_column(rule, justify="right", no_wrap=True)
+    for carrier in study.carriers:
+        cells = []
+        for rule in RULES:
+            bill = analysis.allocation(rule).shares[carrier]
+            pct = 100 * (alone[carrier] - bill) / alone[carrier] if alone[carrier] else 0.0
+            cells.append(f"{bill:,.0f} {pct:+.0f}%")
+        table.add_row(carrier, f"{study.parcels[carrier]:,}", f"{alone[carrier]:,.0f}", *cells)
+    table.add_row("all", f"{sum(study.parcels.values()):,}", f"{sum(alone.values()):,.0f}",
+                  *(f"{analysis.game.grand:,.0f}" for _ in RULES), end_section=True)
+    table.add_row("in the core", "", "", *("yes" if analysis.allocation(r).in_core else "no"
+                                           for r in RULES))
+    return table
 
 
 if __name__ == "__main__":

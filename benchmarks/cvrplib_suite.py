@@ -22,14 +22,18 @@ import os
 import sys
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
+from typing import Any
+from unittest import mock
 
+from ortools.constraint_solver import pywrapcp
 from rich.console import Console
 from rich.table import Table
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from routing.core import Problem
 from routing.research import (
     TABLE_HEADER,
     BenchResult,
@@ -39,15 +43,14 @@ from routing.research import (
     table_rows,
     write_bench_csv,
 )
-from routing.solving import ENGINES, OrToolsParallelEngine, SolveSettings
-from routing.solving.engines import ortools as ortools_engine
+from routing.solving import ENGINES, OrToolsEngine, OrToolsParallelEngine, SolveSettings
 
 #: Measured but not shipped: two OR-Tools configurations on the two cores.
 ENGINES.setdefault("ortools-parallel", OrToolsParallelEngine)
 
 
 def _params_tweak(**fields: float) -> Callable[[], object]:
-    default = ortools_engine.pywrapcp.DefaultRoutingSearchParameters
+    default = pywrapcp.DefaultRoutingSearchParameters
 
     def make() -> object:
         params = default()
@@ -57,48 +60,52 @@ def _params_tweak(**fields: float) -> Callable[[], object]:
     return make
 
 
-#: name -> (SolveSettings overrides, search-parameter factory or None, trim zero loads)
-VARIANTS: dict[str, tuple[dict[str, str], Callable[[], object] | None, bool]] = {
-    "default": ({}, None, False),
-    "savings": ({"first_solution": "SAVINGS"}, None, False),
-    "pca": ({"first_solution": "PATH_CHEAPEST_ARC"}, None, False),
-    "pci": ({"first_solution": "PARALLEL_CHEAPEST_INSERTION"}, None, False),
-    "lambda0.2": ({}, _params_tweak(guided_local_search_lambda_coefficient=0.2), False),
-    "lambda0.05": ({}, _params_tweak(guided_local_search_lambda_coefficient=0.05), False),
-    "neighbors": ({}, _params_tweak(ls_operator_neighbors_ratio=0.0,
-                                    ls_operator_min_neighbors=30), False),
-    "trim": ({}, None, True),
+DEFAULT_FIRST = SolveSettings().first_solution
+
+#: name -> (first solution strategy, search-parameter factory or None, trim zero loads)
+VARIANTS: dict[str, tuple[str, Callable[[], object] | None, bool]] = {
+    "default": (DEFAULT_FIRST, None, False),
+    "savings": ("SAVINGS", None, False),
+    "pca": ("PATH_CHEAPEST_ARC", None, False),
+    "pci": ("PARALLEL_CHEAPEST_INSERTION", None, False),
+    "lambda0.2": (DEFAULT_FIRST, _params_tweak(guided_local_search_lambda_coefficient=0.2), False),
+    "lambda0.05": (DEFAULT_FIRST, _params_tweak(guided_local_search_lambda_coefficient=0.05),
+                   False),
+    "neighbors": (DEFAULT_FIRST, _params_tweak(ls_operator_neighbors_ratio=0.0,
+                                               ls_operator_min_neighbors=30), False),
+    "trim": (DEFAULT_FIRST, None, True),
 }
+
+#: ``OrToolsEngine._add_loads``: (problem, OR-Tools routing model) -> None.
+AddLoads = Callable[[Problem, Any], None]
 
 
 @contextmanager
-def _variant(name: str) -> Iterator[dict[str, str]]:
-    overrides, params, trim = VARIANTS[name]
-    saved_params = ortools_engine.pywrapcp.DefaultRoutingSearchParameters
-    saved_loads = ortools_engine.OrToolsEngine._add_loads
-    if params is not None:
-        ortools_engine.pywrapcp.DefaultRoutingSearchParameters = params
-    if trim:
-        ortools_engine.OrToolsEngine._add_loads = staticmethod(_trimmed_loads(saved_loads))
-    try:
-        yield overrides
-    finally:
-        ortools_engine.pywrapcp.DefaultRoutingSearchParameters = saved_params
-        ortools_engine.OrToolsEngine._add_loads = staticmethod(saved_loads)
+def _variant(name: str) -> Iterator[str]:
+    """The variant's first solution strategy, with OR-Tools patched as the variant says."""
+    first_solution, params, trim = VARIANTS[name]
+    with ExitStack() as patches:
+        if params is not None:
+            patches.enter_context(
+                mock.patch.object(pywrapcp, "DefaultRoutingSearchParameters", params))
+        if trim:
+            trimmed = staticmethod(_trimmed_loads(OrToolsEngine._add_loads))
+            patches.enter_context(mock.patch.object(OrToolsEngine, "_add_loads", trimmed))
+        yield first_solution
 
 
-def _trimmed_loads(add_loads: Callable) -> Callable:
+def _trimmed_loads(add_loads: AddLoads) -> AddLoads:
     """``_add_loads`` on a copy of the problem whose all-zero load dimension is dropped."""
-    def add(problem, model, manager) -> None:
+    def add(problem: Problem, model: Any) -> None:
         used = [d for d in range(2) if problem.delivery_matrix()[:, d].any()
                 or problem.pickup_matrix()[:, d].any()]
         if len(used) == 2:
-            return add_loads(problem, model, manager)
+            add_loads(problem, model)
+            return
         d = used[0] if used else 0
         cb = model.RegisterUnaryTransitVector(problem.delivery_matrix()[:, d].tolist())
         model.AddDimensionWithVehicleCapacity(
             cb, 0, [int(v.type.capacity[d]) for v in problem.vehicles], True, "load")
-        return None
     return add
 
 
@@ -117,9 +124,10 @@ def main() -> None:
     results: list[BenchResult] = []
     started = time.perf_counter()
     load_before = os.getloadavg()[0]
-    with _variant(args.variant) as overrides:
+    with _variant(args.variant) as first_solution:
         for limit in args.time_limits:
-            settings = SolveSettings(time_limit_s=limit, seed=args.seed, **overrides)
+            settings = SolveSettings(time_limit_s=limit, seed=args.seed,
+                                     first_solution=first_solution)
             # Engines alternate per instance so that they share similar machine conditions.
             for instance in instances:
                 for engine in args.engines:

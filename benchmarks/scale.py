@@ -30,9 +30,15 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from routing.builder import VanSpec, nearest_of
+from routing.inputs import load_scenario
+from routing.pipeline import Timings, locate, settings_for
+from routing.reports import write_strategy_reports
+from routing.strategies import run_strategy
+
+ROOT = Path(__file__).resolve().parents[1]
 REGION = ROOT / "scenarios" / "anhui" / "scenario.toml"
 STEPS = ("read roads", "snap", "matrices", "solve", "map")
 COLUMNS = ("stops", "hubs", "vans", "engine", "time_limit_s",
@@ -47,12 +53,6 @@ def _peak_mb() -> float:
 
 def run_size(size: int, *, engine: str, time_limit_s: float, scenario: Path) -> dict[str, object]:
     """Plan the ``size`` villages nearest the region's centre; return timings and peaks."""
-    from routing.builder import VanSpec, nearest_of
-    from routing.inputs import load_scenario
-    from routing.pipeline import Timings, locate, settings_for
-    from routing.reports import write_strategy_reports
-    from routing.strategies import run_strategy
-
     region = load_scenario(scenario)
     lon = sum(s.lon for s in region.stops) / len(region.stops)
     lat = sum(s.lat for s in region.stops) / len(region.stops)

@@ -1,11 +1,12 @@
-"""Write a ready-to-solve scenario folder for any county (or a whole region) of an OSM extract.
+"""Build a ready-to-solve scenario folder for one county of an OSM extract.
 
 A county scenario is built like the shipped Guoyang one (see ``scenarios/guoyang/README.md``)
 and runs all three strategies of :mod:`routing.strategies`:
 
 * ``roads.osm.pbf``: the file's ``highway`` ways with a node within
   :data:`geodata.roads.BOUNDARY_BUFFER_M` of the county, their nodes and the county's places,
-  cut with pyosmium (~100 kB a county, so a scenario is self-contained and reads in a second);
+  cut with pyosmium (~100 kB a county, so a scenario is self-contained and reads in a second;
+  :mod:`routing.builder.extract`);
 * ``boundary.geojson``: the county polygon (OSM ``admin_level=6`` relation);
 * ``villages.csv``: the ``place=village`` nodes inside it, ids ``v<osm id>``, with the seeded
   demand of :mod:`routing.builder.demand` split among the carriers by their shares;
@@ -14,68 +15,86 @@ and runs all three strategies of :mod:`routing.strategies`:
   fleet (``[consolidated]``), the five carriers of :data:`DEFAULT_CARRIERS` with a branch depot
   each (:func:`branch_sites`) and their own vans (``[[carriers]]``), trunk trucks and
   electric tricycles for the township relay (``[relay]``), the diesel cost model and the cost
-  objective. Fleet sizes follow :meth:`VehicleSpec.count_for` (see :data:`LIGHT_VAN`,
-  :data:`TRUNK_TRUCK`, :data:`E_TRIKE`).
+  objective. Fleet sizes follow :meth:`~routing.builder.fleet.VehicleSpec.count_for` (see
+  :mod:`routing.builder.fleet`).
 
-A region scenario serves every village of the file from one hub per county seat (each village
-from its nearest seat, each hub with its own van type sized to its villages) and names the OSM
-file itself instead of a cut, since it needs the whole of it. It has no carriers and no relay,
-so only the ``consolidated`` strategy runs on it.
+The scenario is assembled as a :class:`~routing.inputs.Scenario` and written by
+:func:`routing.inputs.write_scenario`, with a header comment saying how it was built and sized.
+A region scenario (every village of a file) is :mod:`routing.builder.region`'s.
 """
 
 from __future__ import annotations
 
-import json
 import math
-import os
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
 
 import numpy as np
-import osmium
 import pyproj
 import shapely
-from shapely.geometry import mapping
-from shapely.geometry.base import BaseGeometry
 
 from geodata import (
-    BOUNDARY_BUFFER_M,
     NO_STOPPING_HIGHWAYS,
     County,
     Place,
     RoadNetwork,
-    buffer_lonlat,
     find_county,
     read_counties,
     read_places,
     read_road_network,
-    utm_crs,
 )
-from routing.builder.demand import split_by_share, village_demand, write_stops_csv
-from routing.core import InputError, ModelError, Stop
+from routing.builder.demand import split_by_share, village_demand
+from routing.builder.extract import ATTRIBUTION, cut_roads, write_boundary
+from routing.builder.fleet import (
+    E_TRIKE,
+    LIGHT_VAN,
+    TRUNK_TRUCK,
+    Located,
+    Relay,
+    VanSpec,
+    VehicleSpec,
+    relay_fleet,
+)
+from routing.core import Carrier, Depot, InputError, ModelError, Objective, Stop, VehicleType
+from routing.inputs import (
+    FleetSpec,
+    NetworkSpec,
+    RelaySpec,
+    Scenario,
+    ServiceSpec,
+    SolverSpec,
+    load_cost_model,
+    write_scenario,
+)
 
 #: Seed of the shipped scenarios' demand.
 DEFAULT_SEED = 20261125
-
-#: Attribution every generated file carries.
-ATTRIBUTION = "(c) OpenStreetMap contributors, ODbL 1.0"
 
 #: Straight-line distance of a carrier's branch depot from the county seat before it is moved
 #: onto the nearest road node (see :func:`branch_sites`).
 BRANCH_RING_M = 2_000.0
 
+#: Opening hours of a hub (the county joint distribution centre), seconds since midnight.
+HUB_HOURS_S = (6 * 3600, 21 * 3600)
 
-class Located(Protocol):
-    """Anything with a WGS84 position: a place, stop or depot."""
+#: Villages further than this from any mapped road are reported unserved.
+MAX_ACCESS_M = 5_000.0
 
-    @property
-    def lon(self) -> float: ...
+#: Service at a village: park, hand over to the village service point and sign (per stop);
+#: scan and unload (per parcel).
+SERVICE = ServiceSpec(per_stop_s=300, per_parcel_s=10)
 
-    @property
-    def lat(self) -> float: ...
+#: Seconds to unload and hand over at a township station.
+TRANSFER_S = 1200
+
+#: What the fields every built scenario has mean (comments a TOML writer cannot keep).
+FIELD_NOTES = (
+    "network.max_access_m: villages further than this from any mapped road are reported",
+    "  unserved. service.per_stop_s: park, hand over to the village service point, sign;",
+    "  service.per_parcel_s: scan and unload one parcel.",
+)
 
 
 @dataclass(frozen=True)
@@ -108,84 +127,6 @@ CARRIER_SHARES: dict[str, float] = {c.id: c.share for c in DEFAULT_CARRIERS}
 
 
 @dataclass(frozen=True)
-class VehicleSpec:
-    """A vehicle type the builder writes, and the rule that sizes its fleet.
-
-    ``count_for`` takes whichever binds first, load or shift time: a fleet that visits ``stops``
-    villages needs ``stops / stops_per_route`` routes even when the parcels would fit in fewer
-    vehicles (a carrier's van calls at many villages with a few parcels each, so its shift ends
-    long before it is full). Both are multiplied by ``slack`` (routes are rarely full) and
-    rounded up, and at least ``minimum`` vehicles are written.
-    """
-
-    id: str
-    name: str
-    kind: str
-    capacity_parcels: int
-    capacity_kg: int
-    shift_start: str = "08:00"
-    max_shift_h: float = 9.0
-    max_speed_kmh: float | None = None
-    avoid_roads: tuple[str, ...] = ()
-    #: Villages one vehicle can serve in a shift; None when only the load counts.
-    stops_per_route: float | None = None
-    #: Spare vehicles per vehicle of pure need: routes are rarely full and shifts end first.
-    slack: float = 1.3
-    minimum: int = 1
-
-    def __post_init__(self) -> None:
-        if self.capacity_parcels <= 0 or self.capacity_kg <= 0 or self.slack < 1:
-            raise ModelError(f"vehicle {self.id}: capacities must be > 0 and slack >= 1")
-        if self.minimum < 1 or (self.stops_per_route is not None and self.stops_per_route <= 0):
-            raise ModelError(f"vehicle {self.id}: minimum must be >= 1, stops_per_route > 0")
-
-    def count_for(self, parcels: int, *, stops: int = 0) -> int:
-        """Vehicles for ``parcels`` a day at ``stops`` villages:
-        ``ceil(max(parcels / capacity, stops / stops_per_route) * slack)``, at least ``minimum``.
-        """
-        need = parcels / self.capacity_parcels
-        if self.stops_per_route is not None:
-            need = max(need, stops / self.stops_per_route)
-        return max(self.minimum, math.ceil(need * self.slack))
-
-
-@dataclass(frozen=True)
-class VanSpec(VehicleSpec):
-    """The default vehicle: a light van, for the shared fleet and for every carrier's own.
-
-    ``stops_per_route = 20``: a carrier's van carries only its share (a few parcels) to each
-    village, so its 9-hour shift, not its 300 parcels, ends the route. On the Anhui tile its
-    routes reached 26-33 villages on average (Guoyang, Yongcheng, Changfeng, Dingyuan, Panji;
-    12-30 s solves); 20 leaves room for sparser counties and shorter solves. The shared
-    fleet's vans carry ~25 parcels a village and fill up after ~12 villages, so for them the
-    parcels rule binds and the count is ``ceil(parcels / 300 x 1.3)`` as before.
-    """
-
-    id: str = "light-van"
-    name: str = "Light van (Wuling Rongguang class, ~5 m³)"
-    kind: str = "van"
-    capacity_parcels: int = 300
-    capacity_kg: int = 800
-    stops_per_route: float | None = 20.0
-
-
-#: The light van of the shared fleet and of the carriers (:class:`VanSpec` defaults).
-LIGHT_VAN = VanSpec()
-
-#: The relay's trunk truck, sized to the county's parcels (at least two).
-TRUNK_TRUCK = VehicleSpec(
-    id="trunk-truck", name="4.2 m light truck (relay trunk)", kind="truck",
-    capacity_parcels=1200, capacity_kg=2500, shift_start="06:30", minimum=2)
-
-#: The relay's local vehicle, ``count_for`` the largest township catchment (at least two).
-E_TRIKE = VehicleSpec(
-    id="e-trike", name="Electric cargo tricycle (township station)", kind="tricycle",
-    capacity_parcels=120, capacity_kg=400, shift_start="10:00", max_shift_h=8.0,
-    max_speed_kmh=30.0, avoid_roads=("motorway", "motorway_link", "trunk", "trunk_link"),
-    minimum=2)
-
-
-@dataclass(frozen=True)
 class Hub:
     """A depot the scenario plans from, with the van count its villages call for."""
 
@@ -196,6 +137,12 @@ class Hub:
     osm_id: int
     vans: int
     villages: int
+
+    def depot(self, *, hours: bool = True) -> Depot:
+        """The scenario's depot, at 7 decimals (~1 cm), open :data:`HUB_HOURS_S` if ``hours``."""
+        open_s, close_s = HUB_HOURS_S if hours else (0, 48 * 3600)
+        return Depot(id=self.id, name=self.name, lon=float(f"{self.lon:.7f}"),
+                     lat=float(f"{self.lat:.7f}"), open_s=open_s, close_s=close_s)
 
 
 @dataclass(frozen=True)
@@ -208,18 +155,9 @@ class Branch:
 
 
 @dataclass(frozen=True)
-class Relay:
-    """The township relay as built: trucks from the hub, tricycles at every station."""
-
-    trunk_trucks: int
-    trikes_per_station: int
-    largest_catchment: str
-    largest_catchment_parcels: int
-
-
-@dataclass(frozen=True)
 class BuiltScenario:
-    """What :func:`build_county_scenario` or :func:`build_region_scenario` wrote."""
+    """What :func:`build_county_scenario` or
+    :func:`~routing.builder.region.build_region_scenario` wrote."""
 
     scenario: Path
     title: str
@@ -329,18 +267,7 @@ def build_county_scenario(osm: str | Path, county: str, out_dir: str | Path, *,
             carriers):
         raise ModelError(f"carriers: need distinct carriers whose shares sum to 1, got "
                          f"{len(carriers)} summing to {total_share:g}")
-    villages_all = read_places(osm, classes=("village",))
-    chosen = find_county(read_counties(osm, villages=villages_all), county, path=osm)
-    villages = [v for v in villages_all
-                if chosen.polygon.contains(shapely.Point(v.lon, v.lat))]
-    if not villages:
-        raise InputError(osm, "county", f"{chosen.label} (relation {chosen.osm_id}) holds no "
-                         f"place=village node; choose a county with villages "
-                         f"(`ruralroute scenario list --osm {osm}`)")
-    places = read_places(osm, classes=("town", "city", "county"))
-    seat = county_seat(chosen, places)
-    towns = [p for p in places if p.place == "town"
-             and chosen.polygon.contains(shapely.Point(p.lon, p.lat))]
+    chosen, villages, seat, towns = _county_places(osm, county)
     stops = village_stops(villages, seed=seed, shares={c.id: c.share for c in carriers})
     parcels = sum(s.parcels for s in stops)
     name = slug(chosen.name_en, fallback=f"county-{chosen.osm_id}")
@@ -350,7 +277,51 @@ def build_county_scenario(osm: str | Path, county: str, out_dir: str | Path, *,
 
     out_dir.mkdir(parents=True, exist_ok=True)
     roads = cut_roads(osm, chosen.polygon, out_dir / "roads.osm.pbf")
-    network = read_road_network(roads, boundary=chosen.polygon)
+    branches = carrier_branches(carriers, stops, seat, read_road_network(
+        roads, boundary=chosen.polygon), van)
+    relay = relay_fleet(towns, stops, trunk=trunk, trike=trike) if towns else None
+    boundary = write_boundary(out_dir / "boundary.geojson", chosen)
+    fleet = CountyFleet(hub, tuple(branches), van, relay, trunk, trike)
+    title = f"{chosen.label} — village delivery by carriers, consolidated or by township relay"
+    scenario = county_scenario(
+        name=name, title=title, path=out_dir / "scenario.toml",
+        network=NetworkSpec(osm=roads, boundary=boundary, max_access_m=MAX_ACCESS_M),
+        stops=stops, stations=town_stations(towns), fleet=fleet,
+        solver=SolverSpec(time_limit_s=time_limit_s, objective=Objective.COST))
+    header = [f"{chosen.label}: one day of village delivery, planned three ways: each carrier",
+              "from its own branch (independent), one shared fleet from the county joint",
+              "distribution centre (consolidated), or trucks to township stations and",
+              "e-trikes on to the villages (township-relay).",
+              f"Built by `ruralroute scenario new` from {osm.name} (relation {chosen.osm_id});",
+              f"demand seed {seed}, synthetic. Roads, places: {ATTRIBUTION}.", "",
+              *fleet.notes(parcels), *FIELD_NOTES]
+    written = write_scenario(scenario.path, scenario, header=header,
+                             station_names_en={f"t{t.osm_id}": t.name_en for t in towns})
+    return BuiltScenario(scenario.path, title, (hub,), len(stops), len(towns), parcels,
+                         (written[0], roads, boundary, *written[1:]),
+                         branches=tuple(branches), relay=relay)
+
+
+def _county_places(osm: Path, county: str) -> tuple[County, list[Place], Place, list[Place]]:
+    """The county, its villages, its seat and its towns, read from ``osm``."""
+    villages_all = read_places(osm, classes=("village",))
+    chosen = find_county(read_counties(osm, villages=villages_all), county, path=osm)
+    villages = [v for v in villages_all
+                if chosen.polygon.contains(shapely.Point(v.lon, v.lat))]
+    if not villages:
+        raise InputError(osm, "county", f"{chosen.label} (relation {chosen.osm_id}) holds no "
+                         f"place=village node; choose a county with villages "
+                         f"(`ruralroute scenario list --osm {osm}`)")
+    places = read_places(osm, classes=("town", "city", "county"))
+    towns = [p for p in places if p.place == "town"
+             and chosen.polygon.contains(shapely.Point(p.lon, p.lat))]
+    return chosen, villages, county_seat(chosen, places), towns
+
+
+def carrier_branches(carriers: Sequence[CarrierSpec], stops: Sequence[Stop], seat: Place,
+                     network: RoadNetwork, van: VehicleSpec) -> list[Branch]:
+    """Each carrier's branch at its :func:`branch_sites` site, with vans for the villages it
+    calls at (its parcels or produce there) and the parcels it carries."""
     branches = []
     for carrier, (lon, lat, node, offset_m) in zip(
             carriers, branch_sites(seat, network, len(carriers)), strict=True):
@@ -360,29 +331,88 @@ def build_county_scenario(osm: str | Path, county: str, out_dir: str | Path, *,
             id=f"{carrier.id}-branch", name=f"{carrier.name} county branch", lon=lon, lat=lat,
             osm_id=node, vans=van.count_for(carried, stops=len(calls)), villages=len(calls)),
             offset_m))
-    relay = relay_fleet(towns, stops, trunk=trunk, trike=trike) if towns else None
+    return branches
 
-    boundary = _write_boundary(out_dir / "boundary.geojson", chosen)
-    villages_csv = out_dir / "villages.csv"
-    write_stops_csv(villages_csv, stops, carriers=[c.id for c in carriers])
-    townships = write_townships_csv(out_dir / "townships.csv", towns)
-    title = f"{chosen.label} — village delivery by carriers, consolidated or by township relay"
-    scenario = out_dir / "scenario.toml"
-    scenario.write_text(scenario_toml(
-        name=name, title=title,
-        header=[f"{chosen.label}: one day of village delivery, planned three ways: each carrier",
-                "from its own branch (independent), one shared fleet from the county joint",
-                "distribution centre (consolidated), or trucks to township stations and",
-                "e-trikes on to the villages (township-relay).",
-                f"Built by `ruralroute scenario new` from {osm.name} (relation {chosen.osm_id});",
-                f"demand seed {seed}, synthetic; fleets sized as routing/builder/county.py says.",
-                f"Roads, places: {ATTRIBUTION}."],
-        osm="roads.osm.pbf", boundary="boundary.geojson", hubs=[hub], van=van,
-        time_limit_s=time_limit_s, branches=branches, relay=relay, trunk=trunk, trike=trike,
-        objective="cost", cost_model="diesel"), encoding="utf-8")
-    return BuiltScenario(scenario, title, (hub,), len(stops), len(towns), parcels,
-                         (scenario, roads, boundary, villages_csv, townships),
-                         branches=tuple(branches), relay=relay)
+
+def town_stations(towns: Iterable[Place]) -> tuple[Depot, ...]:
+    """Township seats as relay stations, ids ``t<osm id>``, at 7 decimals (~1 cm)."""
+    return tuple(Depot(id=f"t{t.osm_id}", name=t.name, lon=float(f"{t.lon:.7f}"),
+                       lat=float(f"{t.lat:.7f}")) for t in towns)
+
+
+@dataclass(frozen=True)
+class CountyFleet:
+    """A county's fleets as sized: the shared vans at the hub, each carrier's at its branch and
+    the relay's trucks and tricycles (when the county has towns)."""
+
+    hub: Hub
+    branches: tuple[Branch, ...]
+    van: VehicleSpec
+    relay: Relay | None
+    trunk: VehicleSpec
+    trike: VehicleSpec
+
+    def vehicle_types(self) -> tuple[VehicleType, ...]:
+        """The shared vans, the relay's trucks and tricycles, then each carrier's vans."""
+        hub = self.hub.id
+        types = [self.van.vehicle_type(depot=hub, count=self.hub.vans)]
+        if self.relay is not None:
+            types += [self.trunk.vehicle_type(depot=hub, count=self.relay.trunk_trucks),
+                      self.trike.vehicle_type(depot=hub, count=self.relay.trikes_per_station)]
+        types += [self.van.vehicle_type(depot=b.hub.id, count=b.hub.vans,
+                                        type_id=f"{b.carrier.id}-van") for b in self.branches]
+        return tuple(types)
+
+    def relay_spec(self) -> RelaySpec | None:
+        """The ``[relay]`` table: trucks from the hub, tricycles at every station."""
+        if self.relay is None:
+            return None
+        return RelaySpec(hub=self.hub.id, trunk_vehicles=(self.trunk.id,),
+                         local_vehicle=self.trike.id,
+                         local_per_station=self.relay.trikes_per_station, transfer_s=TRANSFER_S)
+
+    def notes(self, parcels: int) -> list[str]:
+        """The header lines that say where the depots stand and how each fleet was sized."""
+        h = self.hub
+        lines = [f"Depots: {h.id} at the county seat (OSM node {h.osm_id}, {h.villages} "
+                 f"villages).", "Each carrier's branch stands 2 km from the seat on a ring, "
+                 "moved to the nearest", "road node (routing/builder/county.py branch_sites):"]
+        lines += [f"  {b.hub.id}: {b.offset_m / 1000:.1f} km from the seat, OSM node "
+                  f"{b.hub.osm_id}" for b in self.branches]
+        lines += ["Vehicle counts (routing/builder/fleet.py):",
+                  f"  {self.van.id}, the shared fleet: {self.van.rule()},",
+                  f"    for {h.villages} villages and {parcels} parcels"]
+        lines += [f"  {b.carrier.id}-van: the same rule, for {b.hub.villages} villages and "
+                  f"{b.carrier.share:.0%} of the parcels" for b in self.branches]
+        if self.relay is not None:
+            lines += [f"  {self.trunk.id}: {self.trunk.rule()}",
+                      f"  {self.trike.id}: per station, as relay.local_per_station: "
+                      f"{self.trike.rule()}",
+                      f"    for the busiest catchment, {self.relay.largest_catchment} "
+                      f"({self.relay.largest_catchment_parcels} parcels)",
+                      "Township relay: trucks to the township stations, then e-trikes to the "
+                      "villages;", "  relay.transfer_s: unload and hand over at a station."]
+        return [*lines, "Consolidated: one shared fleet from the joint distribution centre.",
+                "costs.model: the cost model the solver minimises; `ruralroute compare "
+                "--cost-model`", "  evaluates others."]
+
+
+def county_scenario(*, name: str, title: str, path: Path, network: NetworkSpec,
+                    stops: tuple[Stop, ...], stations: tuple[Depot, ...], fleet: CountyFleet,
+                    solver: SolverSpec) -> Scenario:
+    """A county's scenario: the hub and branches, every fleet, the carriers, the shared fleet
+    (``[consolidated]``), the relay and the diesel cost model."""
+    branches = fleet.branches
+    carriers = tuple(Carrier(id=b.carrier.id, name=b.carrier.name, share=b.carrier.share,
+                             depot=b.hub.id, vehicles=(f"{b.carrier.id}-van",))
+                     for b in branches)
+    return Scenario(
+        name=name, title=title, path=path, network=network,
+        depots=(fleet.hub.depot(), *(b.hub.depot(hours=False) for b in branches)),
+        stops=stops, vehicle_types=fleet.vehicle_types(), stations=stations, service=SERVICE,
+        solver=solver, carriers=carriers,
+        consolidated=FleetSpec(fleet.hub.id, (fleet.van.id,)) if branches else None,
+        relay=fleet.relay_spec(), cost_model=load_cost_model("diesel"))
 
 
 def branch_sites(seat: Located, network: RoadNetwork, count: int, *,
@@ -422,303 +452,3 @@ def branch_sites(seat: Located, network: RoadNetwork, count: int, *,
     return sites
 
 
-def relay_fleet(towns: Sequence[Place], stops: Sequence[Stop], *,
-                trunk: VehicleSpec = TRUNK_TRUCK, trike: VehicleSpec = E_TRIKE) -> Relay:
-    """Size the township relay: trucks for all parcels, tricycles for the busiest station.
-
-    Each village is given to its nearest township seat in a straight line (the strategy uses
-    tricycle travel time, which mostly agrees); every station gets as many tricycles as the
-    station with the most parcels needs.
-    """
-    nearest = nearest_of(towns, stops)
-    load = [0] * len(towns)
-    for stop, k in zip(stops, nearest, strict=True):
-        load[k] += stop.parcels
-    busiest = max(range(len(towns)), key=lambda k: (load[k], -k))
-    return Relay(trunk_trucks=trunk.count_for(sum(s.parcels for s in stops)),
-                 trikes_per_station=trike.count_for(load[busiest]),
-                 largest_catchment=towns[busiest].name,
-                 largest_catchment_parcels=load[busiest])
-
-
-def build_region_scenario(osm: str | Path, out_dir: str | Path, *, name: str, title: str,
-                          seed: int = DEFAULT_SEED, van: VanSpec | None = None,
-                          time_limit_s: float = 120.0, engine: str = "pyvrp") -> BuiltScenario:
-    """Write a scenario serving every village of ``osm`` from one hub per county seat.
-
-    Township seats are not written: a region has hundreds, and as stations they would only
-    enlarge the travel matrices.
-
-    Hubs are the file's ``place=city|county`` nodes whose name ends in 县 or 市 (county seats
-    and county-level cities; a seat mapped twice counts once). Each village belongs to its
-    nearest hub in a straight line; hubs without villages are left out, and each hub gets its
-    own van type sized to its villages' parcels (:meth:`VanSpec.count_for`), though the solver
-    may send any van to any village. The scenario names ``osm`` itself (by a path relative to
-    ``out_dir``) rather than a cut, since the whole file is needed. The engine defaults to
-    PyVRP: on the 1,780-village tile with 253 vans from 30 hubs, OR-Tools finds no first solution
-    within minutes, PyVRP a full plan in 120 s (see ``scenarios/anhui/README.md``).
-
-    Returns
-    -------
-    BuiltScenario
-    """
-    osm, out_dir = Path(osm), Path(out_dir)
-    van = van or VanSpec()
-    villages = read_places(osm, classes=("village",))
-    if not villages:
-        raise InputError(osm, "places", "holds no place=village node")
-    seats: dict[str, Place] = {}
-    candidates = read_places(osm, classes=("city", "county"))
-    for p in sorted(candidates, key=lambda q: (q.place != "city", q.osm_id)):
-        if p.name.endswith(("县", "市")):
-            seats.setdefault(p.name, p)
-    if not seats:
-        raise InputError(osm, "places", "holds no county seat (place=city|county named *县/*市)")
-    seat_list = sorted(seats.values(), key=lambda p: p.osm_id)
-    stops = village_stops(villages, seed=seed)
-    nearest = nearest_of(seat_list, villages)
-    hubs = []
-    for k, seat in enumerate(seat_list):
-        mine = [s for s, owner in zip(stops, nearest, strict=True) if owner == k]
-        if not mine:
-            continue
-        hubs.append(Hub(id=f"hub-{seat.osm_id}", name=f"{seat.name} county hub", lon=seat.lon,
-                        lat=seat.lat, osm_id=seat.osm_id,
-                        vans=van.count_for(sum(s.parcels for s in mine)), villages=len(mine)))
-    out_dir.mkdir(parents=True, exist_ok=True)
-    villages_csv = out_dir / "villages.csv"
-    write_stops_csv(villages_csv, stops, carriers=list(CARRIER_SHARES))
-    scenario = out_dir / "scenario.toml"
-    scenario.write_text(scenario_toml(
-        name=name, title=title,
-        header=[title,
-                f"Every village of {osm.name}, each served from its nearest county seat",
-                "(one hub and van type per seat; any van may serve any village).",
-                f"Demand seed {seed}; demand is synthetic. Roads, places: {ATTRIBUTION}.",
-                "Built by `ruralroute scenario new --region`."],
-        osm=Path(os.path.relpath(osm.resolve(), out_dir.resolve())).as_posix(), boundary=None,
-        hubs=hubs, van=van, time_limit_s=time_limit_s, stations=False, engine=engine),
-        encoding="utf-8")
-    return BuiltScenario(scenario, title, tuple(hubs), len(stops), 0,
-                         sum(s.parcels for s in stops), (scenario, villages_csv))
-
-
-def nearest_of(candidates: Sequence[Located], points: Sequence[Located]) -> list[int]:
-    """Index into ``candidates`` of the nearest one (straight line, metres) to every point.
-
-    Distances are taken in the UTM zone of the points' mean, so they are metric to < 0.1 %.
-    """
-    crs = utm_crs(float(np.mean([v.lon for v in points])),
-                  float(np.mean([v.lat for v in points])))
-    to_xy = pyproj.Transformer.from_crs("EPSG:4326", crs, always_xy=True)
-    sx, sy = to_xy.transform([s.lon for s in candidates], [s.lat for s in candidates])
-    vx, vy = to_xy.transform([v.lon for v in points], [v.lat for v in points])
-    dist = np.hypot(np.asarray(vx)[:, None] - np.asarray(sx)[None, :],
-                    np.asarray(vy)[:, None] - np.asarray(sy)[None, :])
-    return [int(k) for k in np.argmin(dist, axis=1)]
-
-
-def write_townships_csv(path: Path, towns: Iterable[Place]) -> Path:
-    """Write township seats (relay station candidates), ids ``t<osm id>``."""
-    lines = ["id,name,name_en,lon,lat"]
-    lines += [",".join((f"t{t.osm_id}", _csv_text(t.name), _csv_text(t.name_en),
-                        f"{t.lon:.7f}", f"{t.lat:.7f}")) for t in towns]
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return path
-
-
-def _csv_text(value: str) -> str:
-    return f'"{value.replace(chr(34), chr(34) * 2)}"' if re.search(r'[",\n]', value) else value
-
-
-def _write_boundary(path: Path, county: County) -> Path:
-    feature = {"type": "Feature", "geometry": mapping(county.polygon),
-               "properties": {"name": county.name, "osm_relation": county.osm_id,
-                              "admin_level": 6, "attribution": ATTRIBUTION}}
-    path.write_text(json.dumps({"type": "FeatureCollection", "features": [feature]},
-                               ensure_ascii=False), encoding="utf-8")
-    return path
-
-
-def cut_roads(osm: Path, polygon: BaseGeometry, out: Path, *,
-              buffer_m: float = BOUNDARY_BUFFER_M) -> Path:
-    """Write the ``highway`` ways with a node near ``polygon``, their nodes and its places.
-
-    Ways within ``buffer_m`` are kept whole (as :func:`geodata.roads.read_road_network` does
-    with a boundary), so roads that leave the county and come back stay usable.
-    """
-    area = buffer_lonlat(polygon, buffer_m)
-    shapely.prepare(area)
-    ways: list[int] = []
-    refs: list[np.ndarray] = []
-    lons: list[float] = []
-    lats: list[float] = []
-    owner: list[int] = []
-    processor = (osmium.FileProcessor(str(osm), osmium.osm.NODE | osmium.osm.WAY)
-                 .with_locations()
-                 .with_filter(osmium.filter.EntityFilter(osmium.osm.WAY))
-                 .with_filter(osmium.filter.KeyFilter("highway")))
-    for way in processor:
-        if not isinstance(way, osmium.osm.Way):
-            continue
-        k = len(ways)
-        ways.append(way.id)
-        ids = []
-        for node in way.nodes:
-            ok = node.location.valid()
-            ids.append(node.ref)
-            lons.append(node.location.lon if ok else math.nan)
-            lats.append(node.location.lat if ok else math.nan)
-            owner.append(k)
-        refs.append(np.asarray(ids, dtype=np.int64))
-    lon, lat = np.asarray(lons), np.asarray(lats)
-    near = np.zeros(len(ways), dtype=bool)
-    valid = np.isfinite(lon)
-    hits = np.zeros(lon.size, dtype=bool)
-    hits[valid] = shapely.contains_xy(area, lon[valid], lat[valid])
-    near[np.asarray(owner, dtype=np.int64)[hits]] = True
-    keep_ways = {ways[k] for k in np.flatnonzero(near).tolist()}
-    keep_nodes = set(np.concatenate([refs[k] for k in np.flatnonzero(near)]).tolist()
-                     if near.any() else [])
-    if out.exists():
-        out.unlink()
-    with osmium.SimpleWriter(str(out)) as writer:
-        for obj in osmium.FileProcessor(str(osm), osmium.osm.NODE | osmium.osm.WAY):
-            if isinstance(obj, osmium.osm.Node):
-                place = obj.tags.get("place")
-                if obj.id in keep_nodes or (
-                        place and obj.location.valid()
-                        and area.contains(shapely.Point(obj.location.lon, obj.location.lat))):
-                    writer.add_node(obj)
-            elif isinstance(obj, osmium.osm.Way) and obj.id in keep_ways:
-                writer.add_way(obj)
-    return out
-
-
-def scenario_toml(*, name: str, title: str, header: Sequence[str], osm: str,
-                  boundary: str | None, hubs: Sequence[Hub], van: VehicleSpec,
-                  time_limit_s: float, stations: bool = True, engine: str = "ortools",
-                  branches: Sequence[Branch] = (), relay: Relay | None = None,
-                  trunk: VehicleSpec = TRUNK_TRUCK, trike: VehicleSpec = E_TRIKE,
-                  objective: str = "distance", cost_model: str | None = None) -> str:
-    """The text of a ``scenario.toml`` in the format :func:`routing.inputs.load_scenario` reads.
-
-    Each table is rendered by its own helper. With ``branches`` it writes the carriers, their
-    depots and vans and (for one hub) the ``[consolidated]`` table; with ``relay`` the trunk
-    and tricycle types and the ``[relay]`` table; with ``cost_model`` the ``[costs]`` table.
-    """
-    several = len(hubs) > 1
-    sections = [
-        "\n".join(f"# {line}" for line in header),
-        f"name = {_q(name)}\ntitle = {_q(title)}",
-        _network_table(osm, boundary),
-        _stops_table(stations),
-        *(_depot_table(h) for h in hubs),
-    ]
-    if branches:
-        sections.append("# Each carrier's county branch: 2 km from the seat on a ring, moved to "
-                        "the nearest road\n# node (see routing/builder/county.py branch_sites).")
-        sections += [_depot_table(b.hub, note=f"{b.offset_m / 1000:.1f} km from the seat, "
-                                              f"OSM node {b.hub.osm_id}", hours=False)
-                     for b in branches]
-    sections += [_vehicle_table(h, van, several=several, explicit=bool(branches)) for h in hubs]
-    if relay is not None:
-        sections += [
-            _type_table(trunk, depot=hubs[0].id, count=relay.trunk_trucks,
-                        note=f"ceil(parcels / {trunk.capacity_parcels} x {trunk.slack:g}), "
-                             f"at least {trunk.minimum}"),
-            _type_table(trike, depot=hubs[0].id, count=relay.trikes_per_station,
-                        note="per station, as [relay] local_per_station")]
-    sections += [_type_table(van, depot=b.hub.id, type_id=f"{b.carrier.id}-van",
-                             count=b.hub.vans, note=f"{b.hub.villages} villages, "
-                                  f"{b.carrier.share:.0%} of the parcels")
-                 for b in branches]
-    sections += [_carrier_table(b) for b in branches]
-    if branches and len(hubs) == 1:
-        sections.append(f"# Consolidated: one shared fleet from the joint distribution centre."
-                        f"\n[consolidated]\ndepot = {_q(hubs[0].id)}\n"
-                        f"vehicles = [{_q(van.id)}]")
-    if relay is not None:
-        sections.append("\n".join([
-            "# Township relay: trucks to the township stations, then e-trikes to the villages.",
-            "[relay]", f"hub = {_q(hubs[0].id)}", f"trunk_vehicles = [{_q(trunk.id)}]",
-            f"local_vehicle = {_q(trike.id)}",
-            f"local_per_station = {relay.trikes_per_station}     # busiest catchment: "
-            f"{relay.largest_catchment}, {relay.largest_catchment_parcels} parcels",
-            "transfer_s = 1200               # unload and hand over at a station"]))
-    if cost_model is not None:
-        sections.append(f"# The cost model the solver minimises; `ruralroute compare "
-                        f"--cost-model` evaluates others.\n[costs]\nmodel = {_q(cost_model)}")
-    sections += [
-        ("[service]\nper_stop_s = 300     # park, hand over to the village service point, sign\n"
-         "per_parcel_s = 10    # scan and unload one parcel"),
-        (f'[solver]\nengine = {_q(engine)}\ntime_limit_s = {time_limit_s:g}\n'
-         'first_solution = "SAVINGS"\nmetaheuristic = "GUIDED_LOCAL_SEARCH"\n'
-         f'objective = {_q(objective)}\nseed = 1'),
-    ]
-    return "\n\n".join(sections) + "\n"
-
-
-def _q(text: str) -> str:
-    """A TOML basic string (JSON escapes are valid TOML)."""
-    return json.dumps(text, ensure_ascii=False)
-
-
-def _stops_table(stations: bool) -> str:
-    lines = ["[stops]",
-             'file = "villages.csv"        # village service points: parcels, kg, produce']
-    if stations:
-        lines.append('stations = "townships.csv"   # township seats, candidate relay stations')
-    return "\n".join(lines)
-
-
-def _network_table(osm: str, boundary: str | None) -> str:
-    lines = ["[network]", f"osm = {_q(osm)}"]
-    if boundary:
-        lines.append(f"boundary = {_q(boundary)}")
-    lines += ["# Villages further than this from any mapped road are reported unserved.",
-              "max_access_m = 5000"]
-    return "\n".join(lines)
-
-
-def _depot_table(hub: Hub, *, note: str = "", hours: bool = True) -> str:
-    note = note or f"OSM node {hub.osm_id}, {hub.villages} villages"
-    lines = ["[[depots]]", f"id = {_q(hub.id)}", f"name = {_q(hub.name)}",
-             f"lon = {hub.lon:.7f}            # {note}", f"lat = {hub.lat:.7f}"]
-    if hours:
-        lines += ['open = "06:00"', 'close = "21:00"']
-    return "\n".join(lines)
-
-
-def _vehicle_table(hub: Hub, van: VehicleSpec, *, several: bool, explicit: bool = False) -> str:
-    lines = ["[[vehicle_types]]", f"id = {_q(f'{van.id}-{hub.id}' if several else van.id)}",
-             f"name = {_q(van.name)}"]
-    if explicit:
-        lines.append(f"kind = {_q(van.kind)}")
-    if several or explicit:
-        lines.append(f"depot = {_q(hub.id)}")
-    lines += [f"count = {hub.vans}", f"capacity_parcels = {van.capacity_parcels}",
-              f"capacity_kg = {van.capacity_kg}", f"shift_start = {_q(van.shift_start)}",
-              f"max_shift_h = {van.max_shift_h:g}"]
-    return "\n".join(lines)
-
-
-def _type_table(spec: VehicleSpec, *, depot: str, count: int, note: str,
-                type_id: str | None = None) -> str:
-    lines = ["[[vehicle_types]]", f"id = {_q(type_id or spec.id)}", f"name = {_q(spec.name)}",
-             f"kind = {_q(spec.kind)}", f"depot = {_q(depot)}",
-             f"count = {count}{' ' * max(1, 22 - len(str(count)))}# {note}",
-             f"capacity_parcels = {spec.capacity_parcels}", f"capacity_kg = {spec.capacity_kg}"]
-    if spec.max_speed_kmh is not None:
-        lines.append(f"max_speed_kmh = {spec.max_speed_kmh:g}")
-    if spec.avoid_roads:
-        lines.append(f"avoid_roads = [{', '.join(_q(r) for r in spec.avoid_roads)}]")
-    lines += [f"shift_start = {_q(spec.shift_start)}", f"max_shift_h = {spec.max_shift_h:g}"]
-    return "\n".join(lines)
-
-
-def _carrier_table(branch: Branch) -> str:
-    c = branch.carrier
-    return "\n".join(["[[carriers]]", f"id = {_q(c.id)}", f"name = {_q(c.name)}",
-                      f"share = {c.share:g}", f"depot = {_q(branch.hub.id)}",
-                      f"vehicles = [{_q(f'{c.id}-van')}]"])

@@ -8,20 +8,16 @@ receive tens of e-commerce parcels a day and send farm produce back. Per village
 * produce kg/day: zero with probability ``p_no_produce``, else LogNormal(median 40 kg, sigma 0.8).
 
 Each village draws from its own generator seeded by ``(seed, osm id)``, so adding or removing a
-village leaves every other village's demand unchanged. Every value lands in an editable CSV.
+village leaves every other village's demand unchanged. Every value lands in an editable CSV
+(:func:`routing.inputs.write_stops_csv`).
 """
 
 from __future__ import annotations
 
-import csv
 import math
-from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
-
-from routing.core import Stop
 
 
 @dataclass(frozen=True)
@@ -57,20 +53,6 @@ def village_demand(seed: int, key: int, model: DemandModel = DemandModel()) -> V
         produce = round(rng.lognormal(math.log(model.median_produce_kg), model.sigma_produce))
         produce = min(produce, model.max_produce_kg)
     return VillageDemand(parcels, math.ceil(parcels * kg_each), produce)
-
-
-def write_stops_csv(path: Path, stops: Iterable[Stop], *, carriers: Sequence[str] = ()) -> None:
-    """Write stops in the CSV layout :func:`routing.inputs.scenario.read_stops_csv` reads back."""
-    columns = ["id", "name", "name_en", "lon", "lat", "parcels", "weight_kg", "produce_kg"]
-    columns += [f"parcels_{c}" for c in carriers]
-    with path.open("w", encoding="utf-8", newline="") as fh:
-        writer = csv.writer(fh)
-        writer.writerow(columns)
-        for s in stops:
-            row = [s.id, s.name, s.name_en, f"{s.lon:.7f}", f"{s.lat:.7f}", s.parcels,
-                   s.weight_kg, s.produce_kg]
-            row += [s.parcels_by_carrier.get(c, 0) for c in carriers]
-            writer.writerow(row)
 
 
 def split_by_share(

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import cached_property
+from typing import Self
 
 import numpy as np
 
@@ -22,9 +23,58 @@ LOAD_DIMENSIONS: tuple[str, ...] = ("parcels", "kg")
 #: Seconds in a day; time windows are seconds since the midnight the plan starts on.
 DAY_S = 86_400
 
-#: The delivery strategies ruralroute plans (:mod:`routing.strategies`), by name. Named here,
-#: below the strategies, so scenario and sweep files can be checked against them.
-STRATEGIES: tuple[str, ...] = ("independent", "consolidated", "township-relay")
+
+class Named(StrEnum):
+    """A closed set of names read from files and options. A ``StrEnum``, so each member equals,
+    hashes, formats and serialises (JSON, CSV) as its string value."""
+
+    @classmethod
+    def values(cls) -> tuple[str, ...]:
+        """The names in declaration order, e.g. for ``click.Choice``."""
+        return tuple(member.value for member in cls)
+
+    @classmethod
+    def parse(cls, value: str, field_name: str) -> Self:
+        """The member named ``value``; any other value is a :class:`ModelError` naming
+        ``field_name`` and the names allowed."""
+        try:
+            return cls(value)
+        except ValueError:
+            raise ModelError(f"{field_name}: {value!r} is not one of "
+                             f"{', '.join(cls.values())}") from None
+
+
+class Strategy(Named):
+    """The delivery strategies ruralroute plans (:mod:`routing.strategies`). Named here, below
+    the strategies, so scenario and sweep files can be checked against them."""
+
+    #: Each carrier delivers its own parcels from its own branch.
+    INDEPENDENT = "independent"
+    #: One shared fleet from the county joint distribution centre delivers every parcel.
+    CONSOLIDATED = "consolidated"
+    #: Trunk vehicles to township stations, then local vehicles on to the villages.
+    TOWNSHIP_RELAY = "township-relay"
+
+
+class Objective(Named):
+    """What a solve minimises: metres driven, seconds on the road, or the cost model's yuan."""
+
+    DISTANCE = "distance"
+    DURATION = "duration"
+    COST = "cost"
+
+
+class Echelon(Named):
+    """What a leg's routes do: deliver to villages in one echelon, or a relay's trunk run to
+    the township stations or its local round from one station."""
+
+    DELIVERY = "delivery"
+    TRUNK = "trunk"
+    LOCAL = "local"
+
+
+#: The strategies by name, in the order they are compared.
+STRATEGIES: tuple[Strategy, ...] = tuple(Strategy)
 
 
 def _require(condition: bool, field_name: str, problem: str) -> None:

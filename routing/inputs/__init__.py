@@ -1,9 +1,14 @@
-"""Read ruralroute's input files into validated objects; every error is one line naming the field.
+"""Read ruralroute's input files into validated objects, and write them back; every reading error
+is one line naming the file and the field.
 
-* :mod:`~routing.inputs.scenario` — a scenario file (TOML) and its stops CSV;
+* :mod:`~routing.inputs.scenario` — a scenario file (TOML) read and written (:func:`load_scenario`,
+  :func:`write_scenario`);
+* :mod:`~routing.inputs.scenario_tables` — what each table of a scenario file holds, and its reader;
+* :mod:`~routing.inputs.stops_csv` — the stops and stations CSVs a scenario names, read and written;
 * :mod:`~routing.inputs.cost_file` — cost model files, shipped ones by name;
 * :mod:`~routing.inputs.sweep_file` — sweep files, the axes of a grid of what-if solves;
-* :mod:`~routing.inputs.files` — reading TOML with errors that name the file.
+* :mod:`~routing.inputs.files` — the shared syntax: TOML with errors that name the file, times
+  of day.
 """
 
 from __future__ import annotations
@@ -14,21 +19,34 @@ from routing.inputs.cost_file import (
     resolve_cost_model,
     shipped_cost_models,
 )
-from routing.inputs.files import read_toml
+from routing.inputs.files import format_clock, parse_clock, read_toml
 from routing.inputs.scenario import (
+    STATIONS_FILE,
+    STOPS_FILE,
+    Scenario,
+    load_scenario,
+    scenario_document,
+    write_scenario,
+)
+from routing.inputs.scenario_tables import (
     FleetSpec,
     NetworkSpec,
     RelaySpec,
-    Scenario,
     ServiceSpec,
     SolverSpec,
-    load_scenario,
+)
+from routing.inputs.stops_csv import (
+    read_stations_csv,
     read_stops_csv,
+    write_stations_csv,
+    write_stops_csv,
 )
 from routing.inputs.sweep_file import SweepSpec, county_id, load_sweep
 
 __all__ = [
     "COST_MODELS_DIR",
+    "STATIONS_FILE",
+    "STOPS_FILE",
     "FleetSpec",
     "NetworkSpec",
     "RelaySpec",
@@ -37,11 +55,18 @@ __all__ = [
     "SolverSpec",
     "SweepSpec",
     "county_id",
+    "format_clock",
     "load_cost_model",
     "load_scenario",
     "load_sweep",
+    "parse_clock",
+    "read_stations_csv",
     "read_stops_csv",
     "read_toml",
     "resolve_cost_model",
+    "scenario_document",
     "shipped_cost_models",
+    "write_scenario",
+    "write_stations_csv",
+    "write_stops_csv",
 ]

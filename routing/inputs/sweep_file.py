@@ -13,15 +13,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from routing.core import COST_SEPARATOR, STRATEGIES, InputError
+from geodata import County, find_county, read_counties
+from routing.core import COST_SEPARATOR, STRATEGIES, InputError, Strategy
 from routing.inputs.cost_file import COST_MODELS_DIR, load_cost_model
 from routing.inputs.files import read_toml
 from routing.solving import ENGINES
-
-if TYPE_CHECKING:
-    from geodata import County
 
 #: Top-level fields a sweep file may have.
 SWEEP_FIELDS: tuple[str, ...] = (
@@ -41,7 +39,7 @@ class SweepSpec:
     scenario_files: tuple[Path, ...]
     counties: tuple[str, ...]
     county_osm: Path | None
-    strategies: tuple[str, ...]
+    strategies: tuple[Strategy, ...]
     cost_models: tuple[Path, ...]
     seeds: tuple[int, ...]
     time_limit_s: float
@@ -149,14 +147,14 @@ def _read_scenario_files(file: Path, base: Path, data: Mapping[str, Any]) -> lis
     return scenario_files
 
 
-def _read_strategies(file: Path, data: Mapping[str, Any]) -> list[str]:
+def _read_strategies(file: Path, data: Mapping[str, Any]) -> list[Strategy]:
     """``strategies``: names of known strategies."""
-    strategies: list[str] = _list(file, data, "strategies", str)
-    for i, strategy in enumerate(strategies):
-        if strategy not in STRATEGIES:
-            raise InputError(file, f"strategies[{i}]", f"unknown strategy {strategy!r}; "
+    names: list[str] = _list(file, data, "strategies", str)
+    for i, name in enumerate(names):
+        if name not in STRATEGIES:
+            raise InputError(file, f"strategies[{i}]", f"unknown strategy {name!r}; "
                                                        f"choose from {', '.join(STRATEGIES)}")
-    return strategies
+    return [Strategy(name) for name in names]
 
 
 def _read_cost_models(file: Path, data: Mapping[str, Any]) -> list[Path]:
@@ -250,8 +248,6 @@ def _read_counties(file: Path, base: Path, data: object) -> tuple[list[str], Pat
 
 def county_id(file: Path, where: str, osm: Path, name: str) -> int:
     """The boundary relation id of county ``name`` in ``osm``, else an error naming ``where``."""
-    from geodata import find_county
-
     try:
         return find_county(_counties(osm), name, path=osm).osm_id
     except InputError as exc:
@@ -261,6 +257,4 @@ def county_id(file: Path, where: str, osm: Path, name: str) -> int:
 
 @lru_cache(maxsize=4)
 def _counties(osm: Path) -> list[County]:
-    from geodata import read_counties
-
     return read_counties(osm)

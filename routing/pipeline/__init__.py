@@ -1,4 +1,7 @@
-"""The one-way flow of a solve: scenario -> roads -> snaps -> matrices -> problem -> checked plan.
+"""What a solve needs before the search: the scenario on its roads, its settings, step timings.
+
+The flow runs one way: scenario -> roads -> snaps -> matrices (here) -> problem
+(:mod:`routing.core.problem`) -> checked plan (:mod:`routing.solving`).
 
 * :mod:`~routing.pipeline.geography` — a scenario placed on its roads (:func:`locate`);
 * :mod:`~routing.pipeline.settings` — the solver settings of a run and the one budget rule;

@@ -2,10 +2,12 @@
 
 * :mod:`~routing.reports.plan_json` — ``plan.json``, written and read in one place;
 * :mod:`~routing.reports.geojson` — routes and stops as GeoJSON and CSV;
-* :mod:`~routing.reports.webmap` — self-contained Leaflet web maps;
+* :mod:`~routing.reports.leaflet` — the offline Leaflet page maps are drawn on;
+* :mod:`~routing.reports.webmap` — self-contained Leaflet web maps of one or several plans;
 * :mod:`~routing.reports.write` — every file of a strategy's plan folder, the comparison map;
 * :mod:`~routing.reports.comparison` — ``comparison.csv``, ``convergence.csv`` and Markdown;
-* :mod:`~routing.reports.sheets` — what a driver's route sheet says;
+* :mod:`~routing.reports.sheet_rows` — each route's sheet lines, read off the strategy's legs;
+* :mod:`~routing.reports.sheets` — route sheets of a result in memory or a plan folder on disk;
 * :mod:`~routing.reports.sheet_pdf` — route sheets printed as PDF and HTML.
 """
 
@@ -26,11 +28,13 @@ from routing.reports.geojson import (
     write_csv,
     write_geojson,
 )
+from routing.reports.leaflet import OSM_TILES_URL
 from routing.reports.plan_json import (
     ECHELONS,
     check_document,
     plan_document,
     read_plan_json,
+    read_sheet_routes,
     write_plan_json,
 )
 from routing.reports.sheet_pdf import (
@@ -40,24 +44,39 @@ from routing.reports.sheet_pdf import (
     write_sheets,
     write_sheets_pdf,
 )
+from routing.reports.sheet_rows import (
+    TRUNK_NOTE,
+    SheetRoute,
+    SheetStop,
+    cumulative_distances,
+    sheet_route,
+    sheet_routes,
+    station_loads,
+)
 from routing.reports.sheets import (
     ROW_KEYS,
-    TRUNK_NOTE,
     RouteSheet,
     SheetBook,
-    SheetLeg,
-    SheetStop,
     build_sheets,
-    cumulative_distances,
+    route_sheets,
     sheet_facts,
     sheets_from_plan_dir,
-    station_loads,
+    sheets_from_result,
     stop_rows,
 )
-from routing.reports.webmap import OSM_TILES_URL, PlanLayer, route_map, save_map, strategies_map
+from routing.reports.webmap import (
+    MapPart,
+    PlanLayer,
+    plans_map,
+    route_map,
+    save_map,
+    strategies_map,
+)
 from routing.reports.write import (
     MAP_ROAD_CLASSES,
     leg_geometries,
+    map_context,
+    route_lines,
     write_comparison_map,
     write_strategy_map,
     write_strategy_reports,
@@ -71,10 +90,11 @@ __all__ = [
     "ROW_KEYS",
     "STOP_COLUMNS",
     "TRUNK_NOTE",
+    "MapPart",
     "PlanLayer",
     "RouteSheet",
     "SheetBook",
-    "SheetLeg",
+    "SheetRoute",
     "SheetStop",
     "build_sheets",
     "check_document",
@@ -83,14 +103,22 @@ __all__ = [
     "find_cjk_font",
     "format_clock",
     "leg_geometries",
+    "map_context",
     "plan_document",
+    "plans_map",
     "read_plan_json",
+    "read_sheet_routes",
     "route_colour",
+    "route_lines",
     "route_map",
+    "route_sheets",
     "routes_geojson",
     "save_map",
     "sheet_facts",
+    "sheet_route",
+    "sheet_routes",
     "sheets_from_plan_dir",
+    "sheets_from_result",
     "sheets_html",
     "station_loads",
     "stop_rows",

@@ -115,15 +115,13 @@ def route_properties(route: Route, *, index: int) -> dict[str, Any]:
     }
 
 
-def routes_geojson(
-    plan: Plan, problem: Problem, geometries: Mapping[str, LineString]
-) -> dict[str, Any]:
+def routes_geojson(plan: Plan, geometries: Mapping[str, LineString]) -> dict[str, Any]:
     """Return a GeoJSON FeatureCollection with one LineString Feature per route.
 
     Parameters
     ----------
-    plan, problem
-        The checked plan and the problem it answers.
+    plan
+        The checked plan.
     geometries
         Road-following LineString per vehicle id, EPSG:4326 (lon, lat).
 

@@ -2,8 +2,11 @@
 
 Every strategy writes the same document. It lists all routes of all legs (a carrier's day, the
 shared fleet, the relay trunk or a township's local round) in one ``routes`` list, each route
-naming its leg and echelon, so a single-leg plan reads exactly like a multi-leg one. The reader
-gives the routes back with their legs for route sheets of a plan folder on disk.
+naming its leg and echelon, so a single-leg plan reads exactly like a multi-leg one.
+``route_sheets`` holds, route by route, what its sheet prints (:mod:`routing.reports.sheet_rows`:
+each stop's loads and carriers, the location it stands at, the kilometres driven to it), so the
+reader gives a plan folder on disk back as the same :class:`SheetRoute` rows the in-memory result
+makes, without re-planning any part of it.
 """
 
 from __future__ import annotations
@@ -15,7 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from routing.core import LOAD_DIMENSIONS, CostModel, InputError, PlanError, Route
+from routing.core import DEFAULT_PROFILE, LOAD_DIMENSIONS, CostModel, InputError, PlanError, Route
+from routing.reports.sheet_rows import SheetRoute, SheetStop, sheet_routes
 from routing.strategies import Leg, StrategyResult, check_strategy
 
 #: What a route does: delivers to villages (one echelon), or is a relay's trunk or local round.
@@ -75,6 +79,22 @@ def plan_document(result: StrategyResult, *, seed: int, engine: str,
         "check": check_document(result),
         "notes": list(result.geography.notes),
         "solve_time_s": round(result.solve_time_s, 3),
+        "route_sheets": [_sheet_entry(r) for r in sheet_routes(result)],
+    }
+
+
+def _sheet_entry(sheet: SheetRoute) -> dict[str, Any]:
+    """``route_sheets[i]``: what the sheet of ``routes[i]`` prints beyond the route itself."""
+    return {
+        "vehicle": sheet.route.vehicle,
+        "vehicle_name": sheet.vehicle_name,
+        "profile": sheet.profile,
+        "note": sheet.note,
+        "stops": [{"id": s.stop_id, "at": at, "name": s.name, "name_en": s.name_en,
+                   "lon": s.lon, "lat": s.lat, "parcels": s.parcels, "weight_kg": s.weight_kg,
+                   "produce_kg": s.produce_kg, "parcels_by_carrier": dict(s.parcels_by_carrier),
+                   "cumulative_m": s.cumulative_m}
+                  for s, at in zip(sheet.stops, sheet.locations, strict=True)],
     }
 
 
@@ -160,6 +180,71 @@ def read_planned_routes(path: Path, data: Mapping[str, Any]) -> tuple[PlannedRou
                              f"must be one of {', '.join(ECHELONS)}, got {echelon!r}")
         routes.append(PlannedRoute(route, str(raw.get("leg", "")), echelon))
     return tuple(routes)
+
+
+def _read_sheet_stop(position: int, raw: Any, arrival_s: int) -> tuple[SheetStop, str]:
+    """One entry of ``route_sheets[i].stops`` and the location it stands at."""
+    carriers = raw.get("parcels_by_carrier", {})
+    stop = SheetStop(
+        position=position, stop_id=str(raw["id"]), name=str(raw["name"]),
+        name_en=str(raw.get("name_en", "")), lon=float(raw["lon"]), lat=float(raw["lat"]),
+        parcels=int(raw["parcels"]), produce_kg=int(raw["produce_kg"]), arrival_s=arrival_s,
+        cumulative_m=int(raw["cumulative_m"]), weight_kg=int(raw["weight_kg"]),
+        parcels_by_carrier={str(c): int(n) for c, n in carriers.items()})
+    return stop, str(raw["at"])
+
+
+def _check_sheet_stops(path: Path, i: int, route: Route, raw: Mapping[str, Any]) -> None:
+    """``route_sheets[i]`` lists the vehicle and the stops of ``routes[i]``, in order."""
+    if raw.get("vehicle") != route.vehicle:
+        raise InputError(path, f"route_sheets[{i}].vehicle",
+                         f"is {raw.get('vehicle')!r}, not routes[{i}]'s {route.vehicle!r}; "
+                         f"write the plan again with `ruralroute solve`")
+    stops = raw.get("stops")
+    if not isinstance(stops, list):
+        raise InputError(path, f"route_sheets[{i}].stops", f"must be a list, got {stops!r}")
+    listed = [s.get("id") if isinstance(s, dict) else None for s in stops]
+    for k, sid in enumerate(route.stops):
+        if k >= len(listed) or listed[k] != sid:
+            raise InputError(path, f"routes[{i}].stops",
+                             f"stop {k + 1}, {sid!r}, is not the one route_sheets[{i}] lists "
+                             f"there ({listed[k] if k < len(listed) else None!r}); write the "
+                             f"plan again with `ruralroute solve`")
+    if len(listed) != len(route.stops):
+        raise InputError(path, f"route_sheets[{i}].stops",
+                         f"lists {len(listed)} stops, routes[{i}] {len(route.stops)}")
+
+
+def _read_sheet_route(path: Path, i: int, planned: PlannedRoute, raw: Any) -> SheetRoute:
+    where = f"route_sheets[{i}]"
+    if not isinstance(raw, dict):
+        raise InputError(path, where, "must be an object")
+    route = planned.route
+    _check_sheet_stops(path, i, route, raw)
+    try:
+        read = [_read_sheet_stop(k, s, arrival) for k, (s, arrival) in
+                enumerate(zip(raw["stops"], route.arrival_s, strict=True), start=1)]
+        return SheetRoute(route, tuple(s for s, _ in read), tuple(at for _, at in read),
+                          vehicle_name=str(raw["vehicle_name"]),
+                          profile=str(raw.get("profile", DEFAULT_PROFILE)), leg=planned.leg,
+                          echelon=planned.echelon, note=str(raw.get("note", "")))
+    except KeyError as exc:
+        raise InputError(path, f"{where}.{exc.args[0]}", "is missing") from None
+    except (TypeError, ValueError, AttributeError) as exc:
+        raise InputError(path, where, f"is not a valid route sheet ({exc})") from None
+
+
+def read_sheet_routes(path: Path, data: Mapping[str, Any]) -> tuple[SheetRoute, ...]:
+    """The route sheets' rows of a read ``plan.json``: its ``routes`` with their legs and
+    its ``route_sheets``, the same :class:`SheetRoute` rows its result made when written."""
+    planned = read_planned_routes(path, data)
+    entries = plan_field(path, data, "route_sheets", list)
+    if len(entries) != len(planned):
+        raise InputError(path, "route_sheets", f"lists {len(entries)} routes, routes has "
+                                               f"{len(planned)}; write the plan again with "
+                                               f"`ruralroute solve`")
+    return tuple(_read_sheet_route(path, i, p, raw)
+                 for i, (p, raw) in enumerate(zip(planned, entries, strict=True)))
 
 
 def read_plan_day(path: Path, data: Mapping[str, Any]) -> dt.date:

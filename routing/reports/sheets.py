@@ -1,88 +1,46 @@
-"""What a driver's route sheet says: the stops in visiting order with load, time and distance.
+"""What a driver's route sheet says, and the sheets of a strategy's plan, in memory or on disk.
 
 A :class:`RouteSheet` is the content of one printed page for one vehicle, independent of how it
 is printed (``routing.reports.sheet_pdf`` writes PDF and HTML, ``geodata.sheetmap`` draws its map).
-Sheets are built from a plan folder that ``ruralroute solve`` or ``ruralroute compare`` wrote:
-``plan.json`` names the scenario file it was planned from, the strategy, and the leg and echelon
-of every route, so each route prints with what its driver really carries:
+Its stop lines are :mod:`routing.reports.sheet_rows`' (each route as its own leg planned it);
+this module adds what the page shows around them: header, colour and the road line.
 
-* ``independent`` — a carrier's route lists only that carrier's parcels and its share of the
-  produce: the per-carrier stops the strategy planned with
-  (:func:`routing.strategies.base.carrier_stops`);
-* ``consolidated`` — the shared fleet's routes carry every carrier's parcels;
-* ``township-relay`` — local routes start at their township station; a trunk route's stops are
-  stations, each with the parcels, kg and produce of the villages its local routes serve in the
-  same plan (:func:`station_loads`).
-
-Cumulative kilometres come from the distance matrix of the vehicle's own travel profile, the one
-the solver and the checker used, so the last stop's figure plus the way home equals the route's
-distance in ``plan.json``.
+* :func:`sheets_from_result` — right after solving, from the in-memory strategy result and the
+  route lines its reports drew (nothing is re-read or re-planned);
+* :func:`sheets_from_plan_dir` — a plan folder on disk: ``plan.json``'s one reader gives back
+  the same rows (:func:`routing.reports.plan_json.read_sheet_routes`), and the scenario it names
+  gives the roads the lines are drawn on, so both make the same sheets.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
-from itertools import accumulate, pairwise
+from dataclasses import dataclass
+from itertools import groupby
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 from shapely.geometry import LineString
 from shapely.geometry.base import BaseGeometry
 
-from geodata import read_boundary, road_lines, route_geometry
-from routing.core import DEFAULT_PROFILE, Depot, InputError, ModelError, Route, Stop, VehicleType
-from routing.inputs import Scenario, load_scenario
+from routing.core import Depot, InputError, ModelError, Route, Stop
+from routing.inputs import load_scenario
 from routing.pipeline import Geography, Timings, locate
 from routing.reports.geojson import format_clock, route_colour
 from routing.reports.plan_json import (
     ECHELONS,
-    PlannedRoute,
     plan_field,
     read_plan_day,
     read_plan_json,
-    read_planned_routes,
+    read_sheet_routes,
 )
-from routing.reports.write import MAP_ROAD_CLASSES
-from routing.strategies import carrier_stops, trunk_loads
+from routing.reports.sheet_rows import SheetRoute, SheetStop, sheet_route, sheet_routes
+from routing.reports.write import leg_geometries, map_context, route_lines
+from routing.strategies import StrategyResult
 
 #: The strategy a plan without a ``strategy`` key was made with.
 DEFAULT_STRATEGY = "consolidated"
-
-#: Printed on trunk sheets: where the station figures come from.
-TRUNK_NOTE = ("station figures = the villages its local routes serve in this plan; a station "
-              "over several loads (#k) shows each load's even share")
-
-
-@dataclass(frozen=True)
-class SheetStop:
-    """One line of a route sheet: a village (or relay station) in visiting order and what
-    happens there: ``parcels`` (weighing ``weight_kg``) dropped, ``produce_kg`` collected."""
-
-    position: int
-    stop_id: str
-    name: str
-    name_en: str
-    lon: float
-    lat: float
-    parcels: int
-    produce_kg: int
-    arrival_s: int
-    cumulative_m: int
-    parcels_by_carrier: Mapping[str, int] = field(default_factory=dict)
-    weight_kg: int = 0
-
-    def __post_init__(self) -> None:
-        if self.position < 1:
-            raise ModelError(f"sheet stop {self.stop_id}.position: must be >= 1, "
-                             f"got {self.position}")
-        for name in ("parcels", "produce_kg", "arrival_s", "cumulative_m", "weight_kg"):
-            if getattr(self, name) < 0:
-                raise ModelError(f"sheet stop {self.stop_id}.{name}: must be >= 0")
-        object.__setattr__(self, "parcels_by_carrier", dict(self.parcels_by_carrier))
 
 
 def _check_echelon(echelon: str, owner: str) -> None:
@@ -163,59 +121,32 @@ class SheetBook:
     roads: tuple[LineString, ...] = ()
 
 
-@dataclass(frozen=True, eq=False)
-class SheetLeg:
-    """How one route is read, when that differs from the plan as a whole.
-
-    Attributes
-    ----------
-    label, echelon
-        The strategy leg the route belongs to (``carrier zto``, ``trunk``, ``local 高炉镇``)
-        and its echelon (one of :data:`ECHELONS`).
-    stops
-        The stops as this leg planned them (a carrier's share of each village, or relay
-        stations with their loads) by id; the sheets' common ``stops`` when None.
-    distance_m
-        The distance matrix this route's vehicle type drives on (its travel profile), over the
-        same locations as the common matrix; the common matrix when None.
-    note
-        Printed on the sheet: how its figures were derived.
-    """
-
-    label: str
-    echelon: str = "delivery"
-    stops: Mapping[str, Stop] | None = None
-    distance_m: np.ndarray | None = None
-    note: str = ""
-
-    def __post_init__(self) -> None:
-        _check_echelon(self.echelon, f"sheet leg {self.label}")
-
-
-def cumulative_distances(
-    sequence: Sequence[str], *, distance_m: np.ndarray, index: Mapping[str, int]
-) -> list[int]:
-    """Metres driven on arriving at each location of ``sequence`` (the first is 0).
-
-    Parameters
-    ----------
-    sequence
-        Location ids in visiting order, e.g. ``[depot, s1, s2, depot]``.
-    distance_m
-        Square integer matrix of road distances.
-    index
-        Location id -> row of ``distance_m``.
+def route_sheets(routes: Sequence[SheetRoute], *, depots: Mapping[str, Depot],
+                 geometries: Mapping[str, LineString], title: str, strategy: str,
+                 day: dt.date) -> tuple[RouteSheet, ...]:
+    """One :class:`RouteSheet` per row of ``routes``, in order; the order gives the colours,
+    as on the web map.
 
     Raises
     ------
     ModelError
-        An id has no row in the matrix.
+        A route names a depot or has a geometry that is not given.
     """
-    missing = [loc for loc in sequence if loc not in index]
-    if missing:
-        raise ModelError(f"distance matrix: no row for location {missing[0]!r}")
-    legs = [int(distance_m[index[a], index[b]]) for a, b in pairwise(sequence)]
-    return [0, *accumulate(legs)]
+    sheets = []
+    for i, row in enumerate(routes):
+        route = row.route
+        if route.depot not in depots:
+            raise ModelError(f"route {route.vehicle}.depot: unknown depot {route.depot!r}")
+        if route.vehicle not in geometries:
+            raise ModelError(f"geometries: no road geometry for route {route.vehicle}")
+        sheets.append(RouteSheet(
+            title=title, strategy=strategy, day=day, vehicle=route.vehicle,
+            vehicle_type=route.vehicle_type, vehicle_name=row.vehicle_name,
+            depot=depots[route.depot], colour=route_colour(i), start_s=route.start_s,
+            end_s=route.end_s, distance_m=route.distance_m, stops=row.stops,
+            geometry=geometries[route.vehicle], leg=row.leg, echelon=row.echelon,
+            note=row.note))
+    return tuple(sheets)
 
 
 def build_sheets(
@@ -230,9 +161,8 @@ def build_sheets(
     strategy: str,
     day: dt.date,
     vehicle_names: Mapping[str, str] | None = None,
-    legs: Mapping[str, SheetLeg] | None = None,
 ) -> tuple[RouteSheet, ...]:
-    """One :class:`RouteSheet` per route, in the plan's route order.
+    """One :class:`RouteSheet` per route of a single-leg plan, in the plan's route order.
 
     Parameters
     ----------
@@ -248,9 +178,6 @@ def build_sheets(
         Printed in every header.
     vehicle_names
         Vehicle type id -> readable name (e.g. "Light van"); the type id when missing.
-    legs
-        Vehicle id -> the leg its route belongs to, with the leg's own stops and distances
-        (see :class:`SheetLeg`); routes not named use ``stops`` and ``distance_m``.
 
     Raises
     ------
@@ -258,228 +185,83 @@ def build_sheets(
         A route names a stop, depot or geometry that is not given.
     """
     names = vehicle_names or {}
-    by_vehicle = legs or {}
-    sheets = []
-    for i, route in enumerate(routes):
-        leg = by_vehicle.get(route.vehicle, SheetLeg(""))
-        known = stops if leg.stops is None else leg.stops
-        if route.depot not in depots:
-            raise ModelError(f"route {route.vehicle}.depot: unknown depot {route.depot!r}")
-        unknown = [s for s in route.stops if s not in known]
-        if unknown:
-            raise ModelError(f"route {route.vehicle}.stops: unknown stop {unknown[0]!r}"
-                             + (f" in leg {leg.label}" if leg.label else ""))
-        if route.vehicle not in geometries:
-            raise ModelError(f"geometries: no road geometry for route {route.vehicle}")
-        km = cumulative_distances(
-            [route.depot, *route.stops], index=index,
-            distance_m=distance_m if leg.distance_m is None else leg.distance_m)
-        lines = tuple(
-            SheetStop(position=pos, stop_id=stop.id, name=stop.name, name_en=stop.name_en,
-                      lon=stop.lon, lat=stop.lat, parcels=stop.parcels,
-                      produce_kg=stop.produce_kg, arrival_s=arrival, cumulative_m=metres,
-                      parcels_by_carrier=stop.parcels_by_carrier, weight_kg=stop.weight_kg)
-            for pos, (stop, arrival, metres) in enumerate(
-                zip((known[s] for s in route.stops), route.arrival_s, km[1:], strict=True),
-                start=1)
-        )
-        sheets.append(RouteSheet(
-            title=title, strategy=strategy, day=day, vehicle=route.vehicle,
-            vehicle_type=route.vehicle_type,
-            vehicle_name=names.get(route.vehicle_type) or route.vehicle_type,
-            depot=depots[route.depot], colour=route_colour(i), start_s=route.start_s,
-            end_s=route.end_s, distance_m=route.distance_m, stops=lines,
-            geometry=geometries[route.vehicle], leg=leg.label, echelon=leg.echelon,
-            note=leg.note))
-    return tuple(sheets)
+    rows = [sheet_route(r, stops=stops, distance_m=distance_m, index=index,
+                        vehicle_name=names.get(r.vehicle_type) or r.vehicle_type)
+            for r in routes]
+    return route_sheets(rows, depots=depots, geometries=geometries, title=title,
+                        strategy=strategy, day=day)
 
 
-def station_loads(scenario: Scenario, local_routes: Sequence[Route]) -> dict[str, Stop]:
-    """The township-relay trunk's stops, rebuilt from a plan's local routes, by trunk stop id.
-
-    A station's load is the sum over the villages its local routes (those starting at it)
-    serve: parcels and their kg to unload, produce kg to load. Where one trunk vehicle cannot
-    carry it, the strategy split it into equal loads ``<station>#1`` … ``<station>#n``; the
-    strategy's own :func:`routing.strategies.relay.trunk_loads` computes them here too, so the sheet
-    shows each load's share as the trunk was planned with it. Split loads are named
-    ``load k/n`` in the sheet's second name column.
+def sheets_from_result(result: StrategyResult, *, day: dt.date | None = None) -> SheetBook:
+    """Route sheets of a strategy's result, straight from memory: each route with the stops,
+    loads and distances its own leg planned it with (:func:`~routing.reports.sheet_rows.
+    sheet_routes`), the lines its reports draw (:func:`~routing.reports.write.leg_geometries`)
+    and the county's boundary and main roads. ``day`` is today unless given.
 
     Raises
     ------
     ModelError
-        The scenario has no relay, or a local route starts at no station of the scenario or
-        visits no village of it.
+        A route names a stop or depot its leg does not have.
     """
-    relay = scenario.relay
-    if relay is None:
-        raise ModelError(f"{scenario.path}: relay: the scenario has no [relay] table, so it "
-                         f"has no trunk loads")
-    villages = {s.id: s for s in scenario.stops}
-    served: dict[str, list[Stop]] = {s.id: [] for s in scenario.stations}
-    for route in local_routes:
-        if route.depot not in served:
-            raise ModelError(f"route {route.vehicle}.depot: {route.depot!r} is no township "
-                             f"station of {scenario.path}")
-        unknown = [s for s in route.stops if s not in villages]
-        if unknown:
-            raise ModelError(f"route {route.vehicle}.stops: {unknown[0]!r} is no village of "
-                             f"{scenario.path}")
-        served[route.depot] += [villages[s] for s in route.stops]
-    types = scenario.vehicle_type_by_id
-    stops, location_of = trunk_loads(scenario.stations, served,
-                                     [types[t] for t in relay.trunk_vehicles])
-    count = Counter(location_of.values())
-    loads = {}
-    for stop in stops:
-        station = location_of[stop.id]
-        split = count[station] > 1
-        loads[stop.id] = replace(
-            stop, name=stop.name or station,
-            name_en=f"load {stop.id.rpartition('#')[2]}/{count[station]}" if split else "")
-    return loads
+    geometries = {v: g for leg in result.legs for v, g in leg_geometries(result, leg).items()}
+    depots = {d.id: d for leg in result.legs for d in leg.problem.depots}
+    sheets = route_sheets(sheet_routes(result), depots=depots, geometries=geometries,
+                          title=result.scenario.title, strategy=str(result.strategy),
+                          day=day or dt.date.today())
+    boundary, roads = map_context(result.scenario, result.geography)
+    return SheetBook(sheets, boundary, roads)
 
 
-def _context(scenario: Scenario, result_network: Any) -> tuple[BaseGeometry | None,
-                                                                tuple[LineString, ...]]:
-    boundary = (read_boundary(scenario.network.boundary)
-                if scenario.network.boundary else None)
-    return boundary, tuple(road_lines(result_network, classes=MAP_ROAD_CLASSES))
-
-
-def _located(stop_id: str) -> str:
-    """The location of a stop id: a relay load split in parts (``t123#2``) is at ``t123``."""
-    return stop_id.split("#")[0]
-
-
-def _geometries(geography: Geography, routes: Sequence[Route]) -> dict[str, LineString]:
-    return {r.vehicle: route_geometry(geography.network, geography.snaps,
-                                      [r.depot, *map(_located, r.stops), r.depot])
-            for r in routes}
-
-
-def _locations(scenario: Scenario) -> dict[str, Depot]:
-    return {d.id: d for d in (*scenario.depots, *scenario.stations)}
-
-
-def _vehicle_type(scenario: Scenario, planned: PlannedRoute) -> VehicleType | None:
-    """The scenario's vehicle type of a route; a relay's local vehicles are renamed per
-    station (``trike@t123``), so a local route is of the relay's ``local_vehicle`` type."""
-    types = scenario.vehicle_type_by_id
-    if planned.route.vehicle_type in types:
-        return types[planned.route.vehicle_type]
-    if planned.echelon == "local" and scenario.relay is not None:
-        return types.get(scenario.relay.local_vehicle)
-    return None
-
-
-def _profile_distances(geography: Geography, vehicle_type: VehicleType | None
-                       ) -> np.ndarray | None:
-    """The distance matrix of ``vehicle_type``'s travel profile; None for the default one."""
-    if vehicle_type is None or vehicle_type.profile == DEFAULT_PROFILE:
-        return None
-    matrices = geography.profiles.get(vehicle_type.profile)
-    if matrices is None:
-        return None
-    if matrices.ids != geography.matrices.ids:
-        raise ModelError(f"travel profile {vehicle_type.profile}: its matrices cover other "
-                         f"locations than the default ones")
-    return matrices.distance_m
-
-
-def _carrier_of(path: Path, i: int, scenario: Scenario, route: Route) -> str:
-    """The carrier whose fleet (vehicle type and branch) drove ``route``."""
-    owners = [c.id for c in scenario.carriers
-              if route.vehicle_type in c.vehicles and c.depot == route.depot]
-    if len(owners) != 1:
-        raise InputError(path, f"routes[{i}].vehicle_type",
-                         f"{route.vehicle_type!r} from {route.depot!r} is the fleet of "
-                         f"{len(owners)} carriers of {scenario.path}, not one; write the plan "
-                         f"again with `ruralroute solve --strategy independent`")
-    return owners[0]
-
-
-def _sheet_legs(path: Path, scenario: Scenario, planned: Sequence[PlannedRoute],
-                strategy: str, geography: Geography) -> dict[str, SheetLeg]:
-    """Each route's leg with the stops it was planned with and its vehicle's distances."""
-    trunk: dict[str, Stop] = {}
-    if any(p.echelon == "trunk" for p in planned):
-        try:
-            trunk = station_loads(scenario, [p.route for p in planned if p.echelon == "local"])
-        except ModelError as exc:
-            raise InputError(path, "routes", f"{exc}; write the plan again with "
-                                             f"`ruralroute solve`") from None
-    per_carrier = carrier_stops(scenario) if strategy == "independent" else {}
-    legs = {}
-    for i, p in enumerate(planned):
-        stops: dict[str, Stop] | None = None
-        note = ""
-        if p.echelon == "trunk":
-            odd = [s for s in p.route.stops if s not in trunk]
-            if odd:
-                raise InputError(path, f"routes[{i}].stops",
-                                 f"trunk stop {odd[0]!r} is none of the station loads "
-                                 f"({', '.join(trunk) or 'none'}) its local routes add up to; "
-                                 f"write the plan again with `ruralroute solve`")
-            stops, note = trunk, TRUNK_NOTE
-        elif per_carrier:
-            stops = {s.id: s for s in per_carrier[_carrier_of(path, i, scenario, p.route)]}
-        legs[p.route.vehicle] = SheetLeg(
-            p.leg, p.echelon, stops,
-            _profile_distances(geography, _vehicle_type(scenario, p)), note)
-    return legs
+def _drawn(path: Path, routes: Sequence[SheetRoute], geography: Geography,
+           scenario_file: Path) -> dict[str, LineString]:
+    """The road line of each route of a plan on disk, leg by leg as its reports drew them."""
+    for i, row in enumerate(routes):
+        for loc in (row.route.depot, *row.locations):
+            if loc not in geography.snaps:
+                raise InputError(path, f"routes[{i}]",
+                                 f"{loc!r} is not a depot, station or stop of {scenario_file}")
+    lines: dict[str, LineString] = {}
+    for _, leg in groupby(routes, key=lambda row: row.leg):
+        lines |= route_lines(geography, [
+            (r.route.vehicle, r.profile, [r.route.depot, *r.locations, r.route.depot])
+            for r in leg])
+    return lines
 
 
 def sheets_from_plan_dir(plan_dir: str | Path, *, cache_dir: Path | None = None,
                          geography: Geography | None = None) -> SheetBook:
     """Route sheets of a plan folder written by ``ruralroute solve`` or ``compare``.
 
-    ``plan.json`` gives the routes with their legs, the strategy and the date (today when it
-    has none) and names the scenario file, which is read again for names, per-carrier parcels,
-    stations, the boundary and roads; distances come from the scenario's (cached) travel
-    matrices. Pass ``geography`` when the scenario is already placed on its roads (right after
-    solving it) to skip reading the roads again.
+    ``plan.json`` gives every route's sheet rows (:func:`~routing.reports.plan_json.
+    read_sheet_routes`), the strategy and the date (today when it has none), and names the
+    scenario file, which gives the depots, the boundary and the roads the lines are drawn on.
+    Pass ``geography`` when the scenario is already placed on its roads to skip reading them.
 
     Raises
     ------
     InputError
         ``plan.json`` is missing or malformed, its scenario file is gone, or a route names a
-        stop, depot, carrier fleet or trunk load the scenario and the plan do not have.
+        depot or location the scenario does not have.
     """
     path, data = read_plan_json(Path(plan_dir))
     scenario_file = Path(plan_field(path, data, "scenario_file", str))
     if not scenario_file.is_file():
         raise InputError(path, "scenario_file",
                          f"{scenario_file} not found; solve the scenario again from here")
+    routes = read_sheet_routes(path, data)
     scenario = load_scenario(scenario_file)
-    strategy = str(data.get("strategy", DEFAULT_STRATEGY))
-    planned = read_planned_routes(path, data)
-    routes = [p.route for p in planned]
     if geography is None:
         geography = locate(scenario, timings=Timings(), cache_dir=cache_dir)
-    matrices = geography.matrices
-    index = {loc: k for k, loc in enumerate(matrices.ids)}
-    for i, route in enumerate(routes):
-        for loc in (route.depot, *route.stops):
-            if _located(loc) not in index:
-                raise InputError(path, f"routes[{i}]",
-                                 f"{loc!r} is not a depot, station or stop of {scenario_file}")
-            index[loc] = index[_located(loc)]
-    legs = _sheet_legs(path, scenario, planned, strategy, geography)
-    names = {t.id: t.name for t in scenario.vehicle_types}
-    for p in planned:
-        vt = _vehicle_type(scenario, p)
-        if vt is not None and p.route.vehicle_type not in names:
-            names[p.route.vehicle_type] = vt.name or vt.id
+    geometries = _drawn(path, routes, geography, scenario_file)
     try:
-        sheets = build_sheets(
-            routes, stops={s.id: s for s in scenario.stops}, depots=_locations(scenario),
-            distance_m=matrices.distance_m, index=index, geometries=_geometries(geography, routes),
-            title=str(data.get("title") or scenario.title), strategy=strategy,
-            day=read_plan_day(path, data), vehicle_names=names, legs=legs)
+        sheets = route_sheets(
+            routes, depots={d.id: d for d in (*scenario.depots, *scenario.stations)},
+            geometries=geometries, title=str(data.get("title") or scenario.title),
+            strategy=str(data.get("strategy", DEFAULT_STRATEGY)), day=read_plan_day(path, data))
     except ModelError as exc:
         raise InputError(path, "routes", f"{exc} of {scenario_file}; write the plan again with "
                                          f"`ruralroute solve`") from None
-    boundary, roads = _context(scenario, geography.network)
+    boundary, roads = map_context(scenario, geography)
     return SheetBook(sheets, boundary, roads)
 
 

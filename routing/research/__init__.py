@@ -1,9 +1,15 @@
 """Research on the planner: sweeps of what-if solves, their results store and plots, benchmarks.
 
-* :mod:`~routing.research.sweep` — expand a sweep's grid and run its cells on Dask;
+* :mod:`~routing.research.sweep` — run a sweep's cells on Dask and record them as they finish;
+  its grid and cell keys are :mod:`~routing.research.sweep_grid`'s, one cell's solve
+  :mod:`~routing.research.sweep_worker`'s;
 * :mod:`~routing.research.results` — the results store (one Parquet file per cell) and summaries;
 * :mod:`~routing.research.plots` — PNG plots of a sweep's results;
 * :mod:`~routing.research.bench` — engines on published VRP instances against the best known.
+* :mod:`~routing.research.cost_games` — cost games: Shapley value, nucleolus, core and least core;
+* :mod:`~routing.research.coalition_study` — the games, allocations and stability of a study;
+* :mod:`~routing.research.coalitions` — every coalition of carriers solved (on Dask, cached) and
+  the pooled cost split among them (:class:`CoalitionStudy`).
 """
 
 from __future__ import annotations
@@ -20,6 +26,19 @@ from routing.research.bench import (
     run_instance,
     table_rows,
     write_bench_csv,
+)
+from routing.research.coalition_study import CoalitionStudy, coalition_study
+from routing.research.coalitions import CoalitionRun, CoalitionStore, coalition_tasks
+from routing.research.cost_games import (
+    RULES,
+    Allocation,
+    Blocking,
+    CostGame,
+    GameAnalysis,
+    analyse,
+    least_core,
+    nucleolus,
+    shapley,
 )
 from routing.research.plots import PLOT_FILES, write_plots
 from routing.research.results import (
@@ -50,29 +69,43 @@ __all__ = [
     "FAILED",
     "OK",
     "PLOT_FILES",
+    "RULES",
     "TABLE_HEADER",
+    "Allocation",
     "BenchInstance",
     "BenchResult",
+    "Blocking",
     "Cell",
     "CellOutcome",
+    "CoalitionRun",
+    "CoalitionStore",
+    "CoalitionStudy",
+    "CostGame",
+    "GameAnalysis",
     "Progress",
     "ResultsStore",
+    "analyse",
     "best_known_cost",
     "cell_key",
+    "coalition_study",
+    "coalition_tasks",
     "costs_long",
     "dask_client",
     "default_workers",
     "execute",
     "expand",
     "gap_percent",
+    "least_core",
     "markdown_table",
     "mean_gap",
+    "nucleolus",
     "read_instance",
     "run_cell",
     "run_instance",
     "savings",
     "savings_summary",
     "scenario_digest",
+    "shapley",
     "status_counts",
     "strategy_summary",
     "table_rows",

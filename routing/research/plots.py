@@ -21,6 +21,7 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
+from routing.core import Strategy
 from routing.research.results import costs_long, savings_summary
 
 #: File names of the plots :func:`write_plots` writes, in order.
@@ -74,13 +75,14 @@ def cost_per_parcel_by_strategy(long: pd.DataFrame, path: Path) -> Path:
     return _finish(fig, path)
 
 
-def saving_vs_density(df: pd.DataFrame, path: Path, *, baseline: str = "independent") -> Path:
+def saving_vs_density(df: pd.DataFrame, path: Path, *,
+                      baseline: str = Strategy.INDEPENDENT) -> Path:
     """Saving against ``baseline`` (mean and spread over seeds) vs villages per km²."""
     summary = savings_summary(df, baseline=baseline)
     fig, ax = plt.subplots(figsize=(7, 4.2))
     summary = summary.dropna(subset=["villages_per_km2"])
     if summary.empty:
-        _empty(ax, f"no saving to plot: needs the {baseline!r} strategy and another one, "
+        _empty(ax, f"no saving to plot: needs the {str(baseline)!r} strategy and another one, "
                    f"on scenarios with a boundary")
         return _finish(fig, path)
     groups = summary.groupby(["strategy", "cost_model"])

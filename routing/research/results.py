@@ -33,7 +33,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from routing.core import COST_SEPARATOR, InputError, LikeForLike, saving_pct
+from routing.core import COST_SEPARATOR, InputError, LikeForLike, Strategy, saving_pct
 
 #: Status of a cell whose solve finished and passed the checker.
 OK = "ok"
@@ -189,7 +189,7 @@ def _like_for_like(row: Any, prefix: str = "") -> LikeForLike:
                        float(row[f"{prefix}gap_cost"]), int(row[f"{prefix}gap_parcels"]))
 
 
-def savings(df: pd.DataFrame, *, baseline: str = "independent") -> pd.DataFrame:
+def savings(df: pd.DataFrame, *, baseline: str = Strategy.INDEPENDENT) -> pd.DataFrame:
     """Saving of every strategy against ``baseline`` per scenario, fleet, demand, seed and model.
 
     ``saving_pct`` is :func:`routing.core.saving_pct`, the one definition ``compare`` uses too:
@@ -212,7 +212,7 @@ def savings(df: pd.DataFrame, *, baseline: str = "independent") -> pd.DataFrame:
     return merged
 
 
-def savings_summary(df: pd.DataFrame, *, baseline: str = "independent") -> pd.DataFrame:
+def savings_summary(df: pd.DataFrame, *, baseline: str = Strategy.INDEPENDENT) -> pd.DataFrame:
     """Mean, spread (sample std) and count over seeds of each strategy's saving per county.
 
     ``unserved`` and ``baseline_unserved`` are the most villages the strategy and the baseline

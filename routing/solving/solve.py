@@ -58,7 +58,8 @@ def _attempt(engine: Engine, problem: Problem, settings: SolveSettings
     if not missed:
         return plan, ""
     shown = ", ".join(missed[:3]) + (f" and {len(missed) - 3} more" if len(missed) > 3 else "")
-    return None, f"left out {len(missed)} stops a vehicle could serve ({shown})"
+    stops = "stop" if len(missed) == 1 else "stops"
+    return None, f"left out {len(missed)} {stops} a vehicle could serve ({shown})"
 
 
 def solve_checked(problem: Problem, engine: Engine, settings: SolveSettings

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import TypeVar
 
 import numpy as np
@@ -19,9 +19,11 @@ from routing.core import (
     CostBreakdown,
     CostModel,
     Depot,
+    Echelon,
     Plan,
     Problem,
     Stop,
+    Strategy,
     Unserved,
     Usage,
     VehicleType,
@@ -56,15 +58,23 @@ class Leg:
     ``budget_s`` is the search budget the leg's plan was found with (:func:`budget_s`);
     ``superseded_s`` is solver time spent on an earlier plan of this leg that was replaced (a
     relay round solved again once the trunk's arrival is known), outside the leg's budget.
+    ``location_of`` maps a stop id to the location it stands at where they differ (a relay
+    station's trunk load split in parts stands at the station); empty means each stop is its own
+    location. Read it with :meth:`location`, never by parsing ids.
     """
 
     label: str
-    echelon: str
+    echelon: Echelon
     problem: Problem
     plan: Plan
     check: CheckReport
     budget_s: float = 0.0
     superseded_s: float = 0.0
+    location_of: Mapping[str, str] = field(default_factory=dict)
+
+    def location(self, stop_id: str) -> str:
+        """The location (depot, station or village id) the stop ``stop_id`` stands at."""
+        return self.location_of.get(stop_id, stop_id)
 
 
 @dataclass(frozen=True)
@@ -84,7 +94,7 @@ class Feeder:
 class StrategyResult:
     """Every leg of a strategy with village-level totals, ready for costing and reports."""
 
-    strategy: str
+    strategy: Strategy
     scenario: Scenario
     geography: Geography
     legs: tuple[Leg, ...]
@@ -109,7 +119,7 @@ class StrategyResult:
     def _visits(self) -> list[Stop]:
         """Every village visit that hands over a load (final echelon; a relay village whose
         trunk load never reached its station receives nothing)."""
-        return [leg.problem.stop_by_id[sid] for leg in self.legs if leg.echelon != "trunk"
+        return [leg.problem.stop_by_id[sid] for leg in self.legs if leg.echelon != Echelon.TRUNK
                 for route in leg.plan.routes for sid in route.stops
                 if sid not in self.undelivered]
 
@@ -218,7 +228,7 @@ class Runner:
             per_parcel_s=svc.per_parcel_s if per_parcel_s is None else per_parcel_s,
             excluded=skip, profiles=profiles)
 
-    def solve(self, problems: Sequence[tuple[str, str, Problem]]) -> list[Leg]:
+    def solve(self, problems: Sequence[tuple[str, Echelon, Problem]]) -> list[Leg]:
         """Solve and check each (label, echelon, problem) within its own budget."""
         legs = []
         for label, echelon, problem in problems:
@@ -264,7 +274,7 @@ def village_unserved(legs: Sequence[Leg], *, prefix: bool) -> tuple[Unserved, ..
     return tuple(Unserved(stop, "; ".join(r), kinds[stop]) for stop, r in sorted(reasons.items()))
 
 
-def strategy_result(runner: Runner, strategy: str, legs: list[Leg],
+def strategy_result(runner: Runner, strategy: Strategy, legs: list[Leg],
                     feeders: tuple[Feeder, ...], transfers: int,
                     unserved: tuple[Unserved, ...]) -> StrategyResult:
     """A strategy's result from its solved legs, with their solver time added up."""

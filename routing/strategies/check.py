@@ -24,7 +24,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from routing.core import PlanError, Stop, VehicleType
+from routing.core import Echelon, PlanError, Stop, Strategy, VehicleType
 from routing.strategies.base import Feeder, Leg, StrategyResult, carrier_stops
 
 #: A load as (parcels, parcel kg, produce kg).
@@ -51,7 +51,7 @@ class RuleCheck:
 class StrategyCheck:
     """Every rule that ran on a strategy result; ``violations`` is empty for a sound result."""
 
-    strategy: str
+    strategy: Strategy
     rules: tuple[RuleCheck, ...]
 
     @property
@@ -71,14 +71,14 @@ def check_strategy(result: StrategyResult, *, strict: bool = True) -> StrategyCh
     """Run every rule that applies to ``result.strategy``; with ``strict`` raise
     :class:`~routing.core.errors.PlanError` listing every violation."""
     rules = [_demand_covered(result)]
-    if result.strategy == "independent":
+    if result.strategy == Strategy.INDEPENDENT:
         rules.append(_carrier_parts(result))
-    elif result.strategy in ("consolidated", "township-relay"):
+    elif result.strategy in (Strategy.CONSOLIDATED, Strategy.TOWNSHIP_RELAY):
         rules += [_pooled_villages(result), _feeders(result)]
     else:
         rules.append(RuleCheck("strategy", "the strategy is one this check knows",
                                (f"unknown strategy {result.strategy!r}",)))
-    if result.strategy == "township-relay":
+    if result.strategy == Strategy.TOWNSHIP_RELAY:
         relay = _read_relay(result)
         rules += [_relay_loads(relay), _relay_timing(relay), _relay_produce(relay)]
     check = StrategyCheck(result.strategy, tuple(rules))
@@ -116,7 +116,7 @@ def _demand(result: StrategyResult) -> dict[str, Stop]:
 
 def _final(result: StrategyResult) -> list[Leg]:
     """The legs that call at villages (every leg but the relay trunk)."""
-    return [leg for leg in result.legs if leg.echelon != "trunk"]
+    return [leg for leg in result.legs if leg.echelon != Echelon.TRUNK]
 
 
 def _driven(leg: Leg) -> list[str]:
@@ -235,7 +235,7 @@ def _pooled_villages(result: StrategyResult) -> RuleCheck:
 
 def _hub(result: StrategyResult) -> str:
     sc = result.scenario
-    if result.strategy == "township-relay" and sc.relay is not None:
+    if result.strategy == Strategy.TOWNSHIP_RELAY and sc.relay is not None:
         return sc.relay.hub
     return sc.shared_fleet().depot
 
@@ -324,7 +324,7 @@ def _read_relay(result: StrategyResult) -> _Relay:
     brought: dict[str, Load] = defaultdict(lambda: ZERO)
     unloaded: dict[str, int] = {}
     stray: list[str] = []
-    for leg in (lg for lg in result.legs if lg.echelon == "trunk"):
+    for leg in (lg for lg in result.legs if lg.echelon == Echelon.TRUNK):
         for route in leg.plan.routes:
             for sid, arrival in zip(route.stops, route.arrival_s, strict=True):
                 station, stop = _station_of(sid, stations), leg.problem.stop_by_id[sid]
@@ -336,7 +336,7 @@ def _read_relay(result: StrategyResult) -> _Relay:
                 unloaded[station] = max(unloaded.get(station, 0), done)
     local: dict[str, Load] = defaultdict(lambda: ZERO)
     rounds: dict[str, list[tuple[int, int]]] = defaultdict(list)
-    for leg in (lg for lg in result.legs if lg.echelon == "local"):
+    for leg in (lg for lg in result.legs if lg.echelon == Echelon.LOCAL):
         for route in leg.plan.routes:
             handed = [leg.problem.stop_by_id[s] for s in route.stops
                       if s not in result.undelivered]

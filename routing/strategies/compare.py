@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from routing.core import STRATEGIES, CostModel, InputError, LikeForLike, saving_pct
+from routing.core import STRATEGIES, CostModel, InputError, LikeForLike, Strategy, saving_pct
 from routing.inputs import Scenario
 from routing.pipeline import Geography, StepHook, Timings, locate
 from routing.solving import SolveSettings
@@ -50,12 +50,12 @@ class Comparison:
     they are priced under and, when convergence was checked, the same with twice the budget."""
 
     scenario: Scenario
-    results: dict[str, StrategyResult]
+    results: dict[Strategy, StrategyResult]
     cost_models: tuple[CostModel, ...]
-    gaps: dict[str, StrategyResult | None] = field(default_factory=dict)
+    gaps: dict[Strategy, StrategyResult | None] = field(default_factory=dict)
     doubled: Comparison | None = None
 
-    def like_for_like(self, strategy: str, model: CostModel) -> LikeForLike:
+    def like_for_like(self, strategy: Strategy, model: CostModel) -> LikeForLike:
         """``strategy``'s cost and parcels under ``model``, plus its gap plan's."""
         result, gap = self.results[strategy], self.gaps.get(strategy)
         own = result.costs(model)
@@ -64,7 +64,7 @@ class Comparison:
         extra = gap.costs(model)
         return LikeForLike(own.total, own.parcels, extra.total, extra.parcels)
 
-    def saving(self, strategy: str, model: CostModel) -> float | None:
+    def saving(self, strategy: Strategy, model: CostModel) -> float | None:
         """Saving in percent against the baseline, like for like; None for the baseline itself,
         without a baseline, or where no parcel is delivered."""
         if strategy == BASELINE or BASELINE not in self.results:
@@ -72,7 +72,7 @@ class Comparison:
         return saving_pct(self.like_for_like(strategy, model),
                           self.like_for_like(BASELINE, model))
 
-    def budget_s(self, strategy: str) -> float:
+    def budget_s(self, strategy: Strategy) -> float:
         """The search budget of all of ``strategy``'s legs together, in seconds."""
         return sum(leg.budget_s for leg in self.results[strategy].legs)
 
@@ -84,7 +84,7 @@ class Comparison:
                 k, c = result.kpis(), result.costs(model)
                 lfl, gap = self.like_for_like(strategy, model), self.gaps.get(strategy)
                 rows.append({
-                    "strategy": strategy, "cost_model": model.name,
+                    "strategy": str(strategy), "cost_model": model.name,
                     "vehicles": k["vehicles"], "routes": k["routes"], "km": k["distance_km"],
                     "driver_hours": round(k["driver_hours"], 1),
                     "village_visits": k["village_visits"], "parcels": k["parcels"],
@@ -111,7 +111,7 @@ class Comparison:
                 first, second = self.saving(strategy, model), twice.saving(strategy, model)
                 moved = None if first is None or second is None else second - first
                 rows.append({
-                    "strategy": strategy, "cost_model": model.name,
+                    "strategy": str(strategy), "cost_model": model.name,
                     "budget_s": round(self.budget_s(strategy), 1),
                     "budget_2x_s": round(twice.budget_s(strategy), 1),
                     "like_for_like_per_parcel": _round(
@@ -179,12 +179,14 @@ def doubled_settings(settings: SolveSettings) -> SolveSettings:
                    solution_limit=None if limit is None else 2 * limit)
 
 
-def _solve_all(scenario: Scenario, settings: SolveSettings, strategies: Sequence[str],
+def _solve_all(scenario: Scenario, settings: SolveSettings,
+               strategies: Sequence[Strategy | str],
                models: tuple[CostModel, ...], geography: Geography, engine: str | None,
                hook: StepHook | None) -> Comparison:
     """Every strategy and its gap plan, solved with ``settings``."""
-    results = {s: run_strategy(scenario, s, settings, engine=engine, geography=geography,
-                               hook=hook) for s in strategies}
+    solved = [run_strategy(scenario, s, settings, engine=engine, geography=geography, hook=hook)
+              for s in strategies]
+    results = {r.strategy: r for r in solved}
     gaps = {s: gap_plan(r, settings, engine=engine) for s, r in results.items()}
     return Comparison(scenario, results, models, gaps)
 
@@ -193,7 +195,7 @@ def compare_strategies(
     scenario: Scenario,
     settings: SolveSettings,
     *,
-    strategies: Sequence[str] = STRATEGIES,
+    strategies: Sequence[Strategy | str] = STRATEGIES,
     cost_models: Sequence[CostModel] = (),
     engine: str | None = None,
     cache_dir: Path | None = None,

@@ -6,7 +6,7 @@ as direct round trips).
 
 from __future__ import annotations
 
-from routing.core import InputError
+from routing.core import Echelon, InputError, Strategy
 from routing.strategies.base import (
     Runner,
     StrategyResult,
@@ -25,7 +25,7 @@ def plan_consolidated(runner: Runner) -> StrategyResult:
     problem = runner.problem("shared fleet", sc.depots_of(fleet.vehicles),
                              [s for s in sc.stops if has_load(s)],
                              runner.vehicle_types(fleet.vehicles))
-    legs = runner.solve([("shared fleet", "delivery", problem)])
+    legs = runner.solve([("shared fleet", Echelon.DELIVERY, problem)])
     feeders = runner.feeders(fleet.depot)
-    return strategy_result(runner, "consolidated", legs, feeders,
-                   sum(f.parcels for f in feeders), village_unserved(legs, prefix=False))
+    return strategy_result(runner, Strategy.CONSOLIDATED, legs, feeders,
+                           sum(f.parcels for f in feeders), village_unserved(legs, prefix=False))

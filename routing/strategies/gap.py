@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from routing.core import Strategy
 from routing.pipeline import Timings
 from routing.solving import SolveSettings, make_engine
 from routing.strategies.base import Runner, StrategyResult, has_load, villages_with_demand
@@ -11,7 +12,7 @@ from routing.strategies.check import check_strategy
 from routing.strategies.independent import plan_independent
 
 #: The strategy whose means price the villages another strategy leaves unserved.
-BASELINE = "independent"
+BASELINE = Strategy.INDEPENDENT
 
 
 def gap_plan(result: StrategyResult, settings: SolveSettings, *,

@@ -7,7 +7,7 @@ measured against.
 
 from __future__ import annotations
 
-from routing.core import InputError
+from routing.core import Echelon, InputError, Strategy
 from routing.strategies.base import (
     Runner,
     StrategyResult,
@@ -24,9 +24,10 @@ def plan_independent(runner: Runner) -> StrategyResult:
                          "with their shares, depots and fleets")
     depots = {d.id: d for d in sc.depots}
     per_carrier = carrier_stops(sc)
-    problems = [(f"carrier {c.id}", "delivery",
+    problems = [(f"carrier {c.id}", Echelon.DELIVERY,
                  runner.problem(f"carrier {c.id}", [depots[c.depot]], per_carrier[c.id],
                                 runner.vehicle_types(c.vehicles)))
                 for c in sc.carriers if per_carrier[c.id]]
     legs = runner.solve(problems)
-    return strategy_result(runner, "independent", legs, (), 0, village_unserved(legs, prefix=True))
+    return strategy_result(runner, Strategy.INDEPENDENT, legs, (), 0,
+                           village_unserved(legs, prefix=True))

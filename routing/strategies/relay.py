@@ -15,7 +15,17 @@ from dataclasses import replace
 
 import numpy as np
 
-from routing.core import Depot, InputError, SearchError, Stop, Unserved, VehicleType, Why
+from routing.core import (
+    Depot,
+    Echelon,
+    InputError,
+    SearchError,
+    Stop,
+    Strategy,
+    Unserved,
+    VehicleType,
+    Why,
+)
 from routing.strategies.base import (
     Leg,
     Runner,
@@ -106,8 +116,8 @@ def _local_legs(runner: Runner, stations: Sequence[Depot]) -> list[Leg]:
         fleet = replace(local_type, id=f"{local_type.id}@{station.id}", depot=station.id,
                         count=relay.local_per_station)
         label = f"local {station.name or station.id}"
-        local_problems.append((label, "local", runner.problem(label, [station],
-                                                              villages[station.id], [fleet])))
+        local_problems.append((label, Echelon.LOCAL,
+                               runner.problem(label, [station], villages[station.id], [fleet])))
     return runner.solve(local_problems)
 
 
@@ -139,7 +149,8 @@ def _settle_relay(runner: Runner, stations: Sequence[Depot], local_legs: list[Le
         trunk = runner.problem("trunk", [hub], trunk_stops, trunk_types,
                                location_of=location_of, per_stop_s=relay.transfer_s,
                                per_parcel_s=0)
-        (trunk_leg,) = runner.solve([("trunk", "trunk", trunk)])
+        (solved,) = runner.solve([("trunk", Echelon.TRUNK, trunk)])
+        trunk_leg = replace(solved, location_of=location_of)  # split loads stand at a station
         settled = _after_trunk(runner, local_legs, trunk_leg, location_of, relay.transfer_s)
         if _served_at(settled) == served_at:
             return trunk_leg, settled, location_of
@@ -172,5 +183,6 @@ def plan_township_relay(runner: Runner) -> StrategyResult:
     delivered = sum(leg.problem.stop_by_id[sid].parcels for leg in local_legs
                     for route in leg.plan.routes for sid in route.stops if sid not in cut_off)
     transfers = sum(f.parcels for f in feeders) + delivered
-    result = strategy_result(runner, "township-relay", legs, feeders, transfers, tuple(unserved))
+    result = strategy_result(runner, Strategy.TOWNSHIP_RELAY, legs, feeders, transfers,
+                             tuple(unserved))
     return replace(result, undelivered=frozenset(cut_off))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from routing.core import STRATEGIES, ModelError
+from routing.core import STRATEGIES, ModelError, Strategy
 from routing.inputs import Scenario
 from routing.pipeline import Geography, StepHook, Timings, locate
 from routing.solving import SolveSettings, make_engine
@@ -18,7 +18,7 @@ from routing.strategies.relay import plan_township_relay
 
 def run_strategy(
     scenario: Scenario,
-    strategy: str,
+    strategy: Strategy | str,
     settings: SolveSettings,
     *,
     engine: str | None = None,
@@ -29,19 +29,21 @@ def run_strategy(
     """Plan ``scenario`` under ``strategy``; every leg's plan is checked before it is returned.
 
     ``settings.time_limit_s`` is the budget of a problem the size of the consolidated one;
-    each leg's budget is scaled from it by its own stop count (:func:`budget_s`).
+    each leg's budget is scaled from it by its own stop count (:func:`budget_s`). A strategy
+    given by name is parsed here; an unknown name is a :class:`ModelError`.
     """
     if strategy not in STRATEGIES:
         raise ModelError(f"strategy: unknown strategy {strategy!r}; choose one of "
                          f"{', '.join(STRATEGIES)}")
+    strategy = Strategy(strategy)
     timings = Timings(hook=hook)
     if geography is None:
         geography = locate(scenario, timings=timings, cache_dir=cache_dir)
     runner = Runner(scenario, geography, settings, make_engine(engine or scenario.solver.engine),
                     timings)
     build: Callable[[Runner], StrategyResult] = {
-        "independent": plan_independent, "consolidated": plan_consolidated,
-        "township-relay": plan_township_relay}[strategy]
+        Strategy.INDEPENDENT: plan_independent, Strategy.CONSOLIDATED: plan_consolidated,
+        Strategy.TOWNSHIP_RELAY: plan_township_relay}[strategy]
     with timings.step(f"solve {strategy}"):
         result = build(runner)
     check_strategy(result)  # raises PlanError: a strategy whose legs do not add up is no plan

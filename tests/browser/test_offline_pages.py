@@ -120,7 +120,7 @@ def test_map_draws_offline_and_a_click_opens_the_village_popup(open_page, hostil
     _assert_clean(watched)
 
 
-def test_hostile_village_name_shows_as_text_in_the_map(open_page, hostile_map, tmp_path):
+def test_hostile_village_name_shows_as_text_in_the_map(open_page, hostile_map):
     watched = open_page(hostile_map)
     page = watched.page
     page.wait_for_selector(".rr-num")

@@ -137,7 +137,7 @@ def test_second_call_reads_the_cache(
     first = travel_matrices(snapped, snaps, cache_dir=tmp_path / "cache")
     assert len(list((tmp_path / "cache").glob("*.npz"))) == 1
 
-    def no_dijkstra(*args: object, **kwargs: object) -> None:
+    def no_dijkstra(*_args: object, **_kwargs: object) -> None:
         raise AssertionError("dijkstra ran although the cache should have answered")
 
     monkeypatch.setattr(matrices, "dijkstra", no_dijkstra)

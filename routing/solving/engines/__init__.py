@@ -2,7 +2,9 @@
 
 * :mod:`~routing.solving.engines.base` — the extension point (:class:`Engine`) and its settings;
 * :mod:`~routing.solving.engines.ortools` — the OR-Tools adapter;
-* :mod:`~routing.solving.engines.pyvrp` — the PyVRP adapter;
+* :mod:`~routing.solving.engines.pyvrp` — the PyVRP adapter, with its integer scaling
+  (:mod:`~routing.solving.engines.pyvrp_scaling`) and its repair of infeasible searches
+  (:mod:`~routing.solving.engines.pyvrp_repair`);
 * :mod:`~routing.solving.engines.portfolio` — several configurations side by side, best plan kept;
 * :mod:`~routing.solving.engines.auto` — the engine that fits the problem, on both cores.
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
-from routing.core import ModelError, Plan, Problem
+from routing.core import ModelError, Objective, Plan, Problem
 
 #: Reason an engine gives for a stop it left out; :mod:`routing.solving.diagnose` finds the cause.
 DROPPED_BY_ENGINE = "left out by the solver"
@@ -20,10 +20,11 @@ class SolveSettings:
     seed: int = 1
     first_solution: str = "SAVINGS"
     metaheuristic: str = "GUIDED_LOCAL_SEARCH"
-    objective: str = "distance"
+    objective: Objective = Objective.DISTANCE
     solution_limit: int | None = None
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "objective", Objective.parse(self.objective, "objective"))
         if self.time_limit_s <= 0:
             raise ModelError(f"time_limit_s: must be > 0, got {self.time_limit_s}")
 

@@ -50,7 +50,7 @@ class OrToolsEngine:
             [distance_cbs[v.type.profile] for v in vehicles], 0, 10**9, True, "distance")
         time_transits = [time_cbs[v.type.profile] for v in vehicles]
 
-        self._add_loads(problem, model, manager)
+        self._add_loads(problem, model)
         time_dim = self._add_time(problem, model, manager, time_transits)
 
         penalty = self._drop_penalty(problem)
@@ -116,8 +116,7 @@ class OrToolsEngine:
         return 100 * (worst + 1)
 
     @staticmethod
-    def _add_loads(problem: Problem, model: pywrapcp.RoutingModel,
-                   manager: pywrapcp.RoutingIndexManager) -> None:
+    def _add_loads(problem: Problem, model: pywrapcp.RoutingModel) -> None:
         delivery = problem.delivery_matrix()
         pickup = problem.pickup_matrix()
         for d, dim_name in enumerate(LOAD_DIMENSIONS):

@@ -11,10 +11,12 @@ model features such as breaks) are reported by :func:`pyvrp_unsupported`, and th
 then keeps to OR-Tools.
 
 PyVRP explores infeasible solutions and weighs their violations by penalties it adapts between
-bounds; this adapter derives those bounds, the prizes and the cost scale from the problem
-(:func:`scaling`), so that a violation always outweighs a vehicle's cost and every sum stays
-within PyVRP's 64-bit integers, and it treats PyVRP's ``PenaltyBoundWarning`` as a signal to
-change course (:func:`_search`), never as noise.
+bounds; :mod:`~routing.solving.engines.pyvrp_scaling` derives those bounds, the prizes and the
+cost scale from the problem, so that a violation always outweighs a vehicle's cost and every sum
+stays within PyVRP's 64-bit integers. This module treats PyVRP's ``PenaltyBoundWarning`` as a
+signal to change course (:func:`_search`), never as noise, and a search that ends infeasible is
+repaired by :mod:`~routing.solving.engines.pyvrp_repair`. The public names of both modules are
+re-exported here.
 """
 
 from __future__ import annotations
@@ -22,7 +24,6 @@ from __future__ import annotations
 import dataclasses
 import time
 import warnings
-from collections import Counter
 from collections.abc import Sequence
 
 import numpy as np
@@ -30,9 +31,7 @@ import pyvrp
 from pyvrp.exceptions import PenaltyBoundWarning
 from pyvrp.stop import MaxIterations, MaxRuntime, MultipleCriteria, StoppingCriterion
 
-from geodata import UNREACHABLE
 from routing.core import (
-    DEFAULT_PROFILE,
     LOAD_DIMENSIONS,
     Depot,
     ModelError,
@@ -45,24 +44,38 @@ from routing.core import (
     VehicleType,
 )
 from routing.solving.engines.base import DROPPED_BY_ENGINE, SolveSettings
+from routing.solving.engines.pyvrp_repair import Visits, feasible_visits, insert_missing
+from routing.solving.engines.pyvrp_scaling import (
+    COST_SCALES,
+    COST_UNITS_PER_YUAN,
+    PENALISED_COST_LIMIT,
+    PENALTY_ROOM,
+    PRIZE_FACTOR,
+    Scaling,
+    profile_names,
+    pyvrp_matrices,
+    scaling,
+    unit_costs,
+)
 from routing.solving.feasibility import servable_alone
 from routing.solving.objective import plan_objective
 
-#: Money enters PyVRP in integer thousandths of a cent (fen), so that per-metre and per-second
-#: rates stay integers: 1 yuan/km = 100 units per metre. :func:`scaling` falls back to the
-#: coarser scales after it, down to whole fen, when a problem's penalties would not fit.
-COST_UNITS_PER_YUAN = 100_000
-COST_SCALES: tuple[int, ...] = (COST_UNITS_PER_YUAN, 10_000, 1_000, 100)
-
-#: Bound on the penalised cost of any PyVRP solution. PyVRP adds costs in 64-bit integers and
-#: weighs violations by doubles; 2**61 leaves a factor of four below 2**63 for the objective,
-#: prizes and the differences its moves compute.
-PENALISED_COST_LIMIT = 2**61
-#: A client's prize (when clients are optional) is this many violation bounds.
-PRIZE_FACTOR = 10
-#: PyVRP's penalty manager may raise a penalty weight up to this many prizes per unit, so at
-#: its cap dropping a client always beats keeping it with any violation.
-PENALTY_ROOM = 10
+__all__ = [
+    "COST_SCALES",
+    "COST_UNITS_PER_YUAN",
+    "PENALISED_COST_LIMIT",
+    "PENALTY_ROOM",
+    "PRIZE_FACTOR",
+    "PyVrpEngine",
+    "Scaling",
+    "Visits",
+    "feasible_visits",
+    "insert_missing",
+    "pyvrp_matrices",
+    "pyvrp_unsupported",
+    "scaling",
+    "to_problem_data",
+]
 
 #: Fields of the model this adapter translates; anything else set to a non-default value is a
 #: feature PyVRP is not told about, so :func:`pyvrp_unsupported` names it.
@@ -121,7 +134,7 @@ class PyVrpEngine:
     costs more than a vehicle's fixed cost and working day (:class:`Scaling`), so PyVRP never
     prefers an overloaded route to one more vehicle; a search that ends infeasible anyway is
     repaired route by route and every client it then lacks is put back where a route or an unused
-    vehicle has room (:func:`_insert_missing`) before it is reported as left out.
+    vehicle has room (:func:`insert_missing`) before it is reported as left out.
 
     ``solution_limit`` caps the number of search iterations for bit-identical reruns; without it
     the result depends on how far the search gets within ``time_limit_s`` on this machine.
@@ -141,7 +154,7 @@ class PyVrpEngine:
         served: set[str] = set()
         if clients:
             data, best = _search(problem, clients, settings, started)
-            visits = _insert_missing(data, _feasible_visits(data, best))
+            visits = insert_missing(data, feasible_visits(data, best))
             routes = _read_routes(problem, data, clients, visits)
             served = {s for r in routes for s in r.stops}
         unserved = tuple(
@@ -166,8 +179,8 @@ class _Progress(pyvrp.IteratedLocalSearchCallbacks):
     def on_start(self, ils: pyvrp.IteratedLocalSearch) -> None:
         self.best = self.current = ils.initial_solution
 
-    def on_iteration(self, current: pyvrp.Solution, candidate: pyvrp.Solution,
-                     best: pyvrp.Solution, cost_evaluator: pyvrp.CostEvaluator) -> None:
+    def on_iteration(self, current: pyvrp.Solution, _candidate: pyvrp.Solution,
+                     best: pyvrp.Solution, _cost_evaluator: pyvrp.CostEvaluator) -> None:
         self.best, self.current = best, current
         self.iterations += 1
 
@@ -248,116 +261,9 @@ def _stopping(settings: SolveSettings, started: float, iterations_done: int
                              MaxIterations(settings.solution_limit - iterations_done)])
 
 
-def _profile_names(problem: Problem) -> list[str]:
-    return [DEFAULT_PROFILE, *sorted(p for p in problem.profiles if p != DEFAULT_PROFILE)]
 
 
-def _unit_costs(vt: VehicleType, objective: str, units_per_yuan: int = COST_UNITS_PER_YUAN
-                ) -> tuple[int, int, int]:
-    """(fixed, per metre, per second) costs of ``vt`` in PyVRP's integer units."""
-    if objective == "distance":
-        return 0, 1, 0
-    if objective == "duration":
-        return 0, 0, 1
-    return (round(vt.fixed_cost * units_per_yuan),
-            round(vt.cost_per_km * units_per_yuan / 1000),
-            round(vt.cost_per_hour * units_per_yuan / 3600))
-
-
-@dataclasses.dataclass(frozen=True)
-class Scaling:
-    """How a problem's objective and constraints enter PyVRP's integer arithmetic.
-
-    ``violation_cost`` is the least PyVRP charges for one unit of excess load or one second of
-    time warp (lateness, or a shift overrun): more than the most a client can save by being
-    left out or squeezed into a route that cannot take it, i.e. more than a vehicle's fixed
-    cost plus a whole shift's time and a return trip to the farthest location. So an overloaded
-    or late route never looks cheaper than one more vehicle, however the penalty manager adapts.
-    """
-
-    units_per_yuan: int
-    violation_cost: int
-    prize: int
-    max_penalty: int
-
-    def penalty_params(self) -> pyvrp.PenaltyParams:
-        return pyvrp.PenaltyParams(min_penalty=self.violation_cost, max_penalty=self.max_penalty)
-
-
-def scaling(problem: Problem, clients: Sequence[Stop], objective: str) -> Scaling:
-    """The finest cost scale of :data:`COST_SCALES` (distance and duration: their own units) at
-    which the penalties fit: the cap of ``PENALTY_ROOM`` prizes per unit, times the largest
-    total violation a solution can have, stays within :data:`PENALISED_COST_LIMIT`."""
-    ceiling = PENALISED_COST_LIMIT // _worst_violation(problem, clients)
-    for units in COST_SCALES if objective == "cost" else (1,):
-        bound = _violation_bound(problem, objective, units)
-        prize = PRIZE_FACTOR * bound
-        if PENALTY_ROOM * prize <= ceiling and prize <= pyvrp.constants.MAX_VALUE // 4:
-            return Scaling(units, bound, prize, PENALTY_ROOM * prize)
-    field = {"cost": "vehicle_types costs", "distance": "distance_m"}.get(objective, "duration_s")
-    raise ModelError(f"{field}: too large for PyVRP's integer arithmetic (a unit of violation "
-                     f"must cost {bound} and at most {ceiling // (PENALTY_ROOM * PRIZE_FACTOR)} "
-                     f"fits); use --engine ortools")
-
-
-def _violation_bound(problem: Problem, objective: str, units_per_yuan: int) -> int:
-    """One more than the cost of a vehicle's day out to the farthest location and back: its
-    fixed cost, twice the longest arc and a whole shift plus the longest service on top."""
-    service = int(problem.service_s.max())
-    worst = 0
-    for vt, (distance, duration) in zip(problem.vehicle_types, _type_matrices(problem),
-                                        strict=True):
-        fixed, per_m, per_s = _unit_costs(vt, objective, units_per_yuan)
-        day = vt.max_duration_s + 2 * int(duration.max()) + service
-        worst = max(worst, fixed + per_m * 2 * int(distance.max()) + per_s * day)
-    return worst + 1
-
-
-def _worst_violation(problem: Problem, clients: Sequence[Stop]) -> int:
-    """An upper bound on a PyVRP solution's total violation: all the load in excess, plus a
-    time warp of at most, per route, its latest start and the time it drives and serves, twice
-    (late arrivals and the shift overrun are both counted)."""
-    load = sum(s.delivery[d] + s.pickup[d] for s in clients for d in range(len(LOAD_DIMENSIONS)))
-    longest = max(int(duration.max()) for _, duration in _type_matrices(problem))
-    horizon = max([d.close_s for d in problem.depots] + [s.close_s for s in clients]
-                  + [vt.shift_end_s for vt in problem.vehicle_types])
-    vehicles = len(problem.vehicles)
-    work = sum(int(problem.service_s[problem.index[s.id]]) for s in clients)
-    work += (len(clients) + vehicles) * longest
-    return max(1, load + 2 * (vehicles * horizon + work))
-
-
-def _capped(matrix: np.ndarray, floor: int) -> np.ndarray:
-    """``matrix`` with geodata's no-road sentinel replaced by one more than any other entry and
-    ``floor``: still unusable (longer than any shift) but far from PyVRP's integer limits."""
-    matrix = np.asarray(matrix, dtype=np.int64)
-    blocked = matrix >= UNREACHABLE
-    if not blocked.any():
-        return matrix
-    legit = int(matrix[~blocked].max(initial=0))
-    return np.where(blocked, max(legit, floor) + 1, matrix)
-
-
-def _pyvrp_matrices(problem: Problem) -> list[tuple[np.ndarray, np.ndarray]]:
-    """(distance, duration) per travel profile in :func:`_profile_names` order, as PyVRP gets
-    them: a pair with no road path takes one second longer than any shift."""
-    shift = max(vt.max_duration_s for vt in problem.vehicle_types)
-    out = []
-    for name in _profile_names(problem):
-        distance, duration = ((problem.distance_m, problem.duration_s)
-                              if name == DEFAULT_PROFILE else problem.profiles[name])
-        out.append((_capped(distance, 0), _capped(duration, shift)))
-    return out
-
-
-def _type_matrices(problem: Problem) -> list[tuple[np.ndarray, np.ndarray]]:
-    """PyVRP's (distance, duration) matrices of each vehicle type, in type order."""
-    matrices = _pyvrp_matrices(problem)
-    names = _profile_names(problem)
-    return [matrices[names.index(vt.profile)] for vt in problem.vehicle_types]
-
-
-def _load_dimensions(problem: Problem, clients: Sequence[Stop]) -> list[int]:
+def _load_dimensions(clients: Sequence[Stop]) -> list[int]:
     """Indices of the load dimensions any client uses (at least one): an all-zero dimension
     constrains nothing and only slows PyVRP's search."""
     used = [d for d in range(len(LOAD_DIMENSIONS))
@@ -388,7 +294,7 @@ def to_problem_data(problem: Problem, clients: Sequence[Stop], objective: str,
     """Translate ``problem`` (without its excluded stops) into PyVRP's data.
 
     Locations are the problem's depots then stops, so the matrices pass unchanged (but for
-    pairs with no road path, see :func:`_pyvrp_matrices`); PyVRP's depots are the problem's
+    pairs with no road path, see :func:`pyvrp_matrices`); PyVRP's depots are the problem's
     depots in order and its clients are ``clients`` in order. ``scale`` defaults to
     :func:`scaling`'s, ``required`` to :func:`_all_servable`'s verdict; optional clients carry
     ``scale.prize``.
@@ -401,7 +307,7 @@ def to_problem_data(problem: Problem, clients: Sequence[Stop], objective: str,
     depots = [pyvrp.Depot(location=i, tw_early=d.open_s, tw_late=d.close_s,
                           service_duration=int(problem.service_s[i]), name=d.id)
               for i, d in enumerate(problem.depots)]
-    dims = _load_dimensions(problem, clients)
+    dims = _load_dimensions(clients)
     prize = 0 if required else scale.prize
     pyvrp_clients = []
     for stop in clients:
@@ -411,12 +317,12 @@ def to_problem_data(problem: Problem, clients: Sequence[Stop], objective: str,
             pickup=[stop.pickup[d] for d in dims], service_duration=int(problem.service_s[i]),
             tw_early=stop.open_s, tw_late=stop.close_s, prize=prize, required=required,
             name=stop.id))
-    profiles = _profile_names(problem)
+    profiles = profile_names(problem)
     depot_index = {d.id: i for i, d in enumerate(problem.depots)}
     vehicle_types = []
     for vt in problem.vehicle_types:
         depot = problem.depot_by_id[vt.depot]
-        fixed, per_m, per_s = _unit_costs(vt, objective, scale.units_per_yuan)
+        fixed, per_m, per_s = unit_costs(vt, objective, scale.units_per_yuan)
         vehicle_types.append(pyvrp.VehicleType(
             num_available=vt.count, capacity=[vt.capacity[d] for d in dims],
             start_depot=depot_index[vt.depot], end_depot=depot_index[vt.depot],
@@ -424,7 +330,7 @@ def to_problem_data(problem: Problem, clients: Sequence[Stop], objective: str,
             tw_late=min(depot.close_s, vt.shift_end_s), shift_duration=vt.max_duration_s,
             unit_distance_cost=per_m, unit_duration_cost=per_s,
             profile=profiles.index(vt.profile), name=vt.id))
-    matrices = _pyvrp_matrices(problem)
+    matrices = pyvrp_matrices(problem)
     # pyvrp's stub annotates matrices as ``ndarray[int, ...]`` (an int where the shape goes),
     # which no real array type matches.
     return pyvrp.ProblemData(
@@ -434,85 +340,10 @@ def to_problem_data(problem: Problem, clients: Sequence[Stop], objective: str,
         duration_matrices=[t for _, t in matrices])  # type: ignore[misc]
 
 
-def _feasible_visits(data: pyvrp.ProblemData, solution: pyvrp.Solution
-                     ) -> list[tuple[int, list[int]]]:
-    """(vehicle type, client indices) per route of ``solution``, with every infeasible route
-    repaired by dropping, one at a time, the client whose removal cuts the excess most.
-
-    PyVRP returns its best solution even when the search found no feasible one (a fleet too
-    small for the day); the dropped clients go back as unserved so the plan stays checkable.
-    """
-    routes = []
-    for route in solution.routes():
-        vt = route.vehicle_type()
-        visits = [a.idx for a in route.schedule() if a.is_client()]
-        while visits and not route.is_feasible():
-            options = []
-            for k in range(len(visits)):
-                candidate = pyvrp.Route(data, visits[:k] + visits[k + 1:], vt)
-                options.append((_excess(candidate), candidate.distance(), k))
-            _, _, k = min(options)
-            visits = visits[:k] + visits[k + 1:]
-            route = pyvrp.Route(data, visits, vt)
-        if visits:
-            routes.append((vt, visits))
-    return routes
-
-
-def _excess(route: pyvrp.Route) -> int:
-    return sum(route.excess_load()) + route.time_warp() + route.excess_distance()
-
-
-Visits = list[tuple[int, list[int]]]
-
-
-def _insert_missing(data: pyvrp.ProblemData, routes: Visits) -> Visits:
-    """``routes`` with every client none of them visits put where it adds least cost and every
-    route stays feasible: into a route, or alone into a vehicle no route uses. Largest loads go
-    first. A client with no such place stays out (the plan lists it as left out)."""
-    routes = [(vt, list(visits)) for vt, visits in routes]
-    visited = {c for _, visits in routes for c in visits}
-    missing = sorted((c for c in range(data.num_clients) if c not in visited),
-                     key=lambda c: -sum(data.client(c).delivery) - sum(data.client(c).pickup))
-    for client in missing:
-        best = _cheapest_insertion(data, routes, client)
-        if best is None:
-            continue
-        r, visits = best
-        if r < len(routes):
-            routes[r] = (routes[r][0], visits)
-        else:
-            routes.append((r - len(routes), visits))
-    return routes
-
-
-def _cheapest_insertion(data: pyvrp.ProblemData, routes: Visits, client: int
-                        ) -> tuple[int, list[int]] | None:
-    """(route index, its new visits) of the cheapest feasible place for ``client``; an index
-    ``len(routes) + t`` means a new route of vehicle type ``t``. None if there is no place."""
-    best: tuple[int, int, list[int]] | None = None
-    for r, (vt, visits) in enumerate(routes):
-        base = _route_cost(pyvrp.Route(data, visits, vt))
-        for k in range(len(visits) + 1):
-            option = [*visits[:k], client, *visits[k:]]
-            route = pyvrp.Route(data, option, vt)
-            if route.is_feasible() and (best is None or _route_cost(route) - base < best[0]):
-                best = (_route_cost(route) - base, r, option)
-    used = Counter(vt for vt, _ in routes)
-    for vt in range(data.num_vehicle_types):
-        route = pyvrp.Route(data, [client], vt)
-        if (used[vt] < data.vehicle_type(vt).num_available and route.is_feasible()
-                and (best is None or _route_cost(route) < best[0])):
-            best = (_route_cost(route), len(routes) + vt, [client])
-    return None if best is None else (best[1], best[2])
-
-
-def _route_cost(route: pyvrp.Route) -> int:
-    return route.fixed_vehicle_cost() + route.distance_cost() + route.duration_cost()
 
 
 def _read_routes(problem: Problem, data: pyvrp.ProblemData, clients: Sequence[Stop],
-                 visits: list[tuple[int, list[int]]]) -> list[Route]:
+                 visits: Visits) -> list[Route]:
     """Our routes from PyVRP's: vehicles numbered in type order, service start times as
     arrival times (the same convention as the OR-Tools engine)."""
     fleet: dict[str, list[str]] = {}

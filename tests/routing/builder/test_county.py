@@ -15,24 +15,22 @@ from click.testing import CliRunner
 from cli import main
 from geodata import Place, read_places, read_road_network
 from routing.builder import (
-    VanSpec,
-    build_county_scenario,
-    build_region_scenario,
-    nearest_of,
-    village_demand,
-)
-from routing.builder.county import (
     BRANCH_RING_M,
     CARRIER_SHARES,
     DEFAULT_CARRIERS,
     E_TRIKE,
     LIGHT_VAN,
     TRUNK_TRUCK,
+    VanSpec,
+    build_county_scenario,
+    build_region_scenario,
+    nearest_of,
     relay_fleet,
     slug,
+    village_demand,
 )
-from routing.core import STRATEGIES, InputError, Problem, Route, Stop
-from routing.inputs import load_scenario
+from routing.core import STRATEGIES, InputError, Objective, Problem, Route, Stop
+from routing.inputs import load_scenario, write_scenario
 from routing.pipeline import settings_for
 from routing.strategies import run_strategy
 
@@ -257,3 +255,43 @@ def test_cli_list_new_and_bad_county(tmp_path: Path) -> None:
     assert len(errors) == 1 and errors[0].startswith("error: ") and "Nowhere" in errors[0]
     neither = runner.invoke(main, ["scenario", "new", "--osm", str(TWO), "--out", str(tmp_path)])
     assert neither.exit_code == 2 and "--county" in neither.output
+
+
+def test_a_built_county_file_says_how_it_was_built_and_reads_back_unchanged(jia: Path,
+                                                                          tmp_path: Path) -> None:
+    text = (jia / "scenario.toml").read_text(encoding="utf-8")
+    header = text.split("\nname = ")[0].splitlines()
+    assert all(line.startswith("#") for line in header)
+    assert header[0].startswith("# 甲县 (Jia County): one day of village delivery")
+    # the comments a hand-written file had beside its fields are kept in the header
+    assert ("#   e-trike: per station, as relay.local_per_station: ceil(parcels / 120 x 1.3), "
+            "at least 2") in header
+    assert any("service.per_parcel_s: scan and unload one parcel" in line for line in header)
+    assert "#   ems-branch: " in text and "(c) OpenStreetMap contributors" in text
+    sc = load_scenario(jia / "scenario.toml")
+    assert sc.solver.objective is Objective.COST
+    # the scenario written again from what was read is the same scenario, roads and all
+    write_scenario(tmp_path / "again" / "scenario.toml", sc)
+    again = load_scenario(tmp_path / "again" / "scenario.toml")
+    assert replace(again, path=sc.path, network=sc.network) == sc
+    assert again.network.osm.resolve() == sc.network.osm.resolve()
+
+
+def test_built_files_are_listed_and_townships_keep_their_english_names(tmp_path: Path) -> None:
+    built = build_county_scenario(TWO, "Jia County", tmp_path, seed=7)
+    assert [p.name for p in built.files] == ["scenario.toml", "roads.osm.pbf", "boundary.geojson",
+                                             "villages.csv", "townships.csv"]
+    assert all(p.is_file() for p in built.files)
+    (town,) = [p for p in read_places(TWO, classes=("town",)) if p.name == "甲镇"]
+    (row,) = _rows(tmp_path / "townships.csv")
+    assert (row["id"], row["name"], row["name_en"]) == (f"t{town.osm_id}", "甲镇", "Jiazhen")
+    assert row["lon"] == f"{town.lon:.7f}"
+
+
+def test_a_region_file_says_its_hubs_are_sized_by_parcels_alone(tmp_path: Path) -> None:
+    built = build_region_scenario(TWO, tmp_path, name="two", title="Two counties")
+    text = built.scenario.read_text(encoding="utf-8")
+    assert "# for the parcels of the villages nearest it: ceil(parcels / 300 x 1.3), at least 1:" \
+        in text
+    assert "villages / 20" not in text
+    assert [p.name for p in built.files] == ["scenario.toml", "villages.csv"]

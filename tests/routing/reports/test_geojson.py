@@ -33,8 +33,8 @@ def case():
 
 
 def test_routes_geojson_has_one_feature_per_route_with_summary(case):
-    problem, plan, geometries = case
-    data = routes_geojson(plan, problem, geometries)
+    _, plan, geometries = case
+    data = routes_geojson(plan, geometries)
     assert data["type"] == "FeatureCollection" and "crs" not in data
     assert [f["properties"]["vehicle"] for f in data["features"]] == [
         "light-van-01", "light-van-02"]
@@ -55,17 +55,17 @@ def test_routes_geojson_has_one_feature_per_route_with_summary(case):
 
 
 def test_routes_geojson_rounds_coordinates_to_six_decimals(case):
-    problem, plan, geometries = case
+    _, plan, geometries = case
     geometries["light-van-01"] = LineString([(117.123456789, 34.987654321), (117.0, 34.0)])
-    coords = routes_geojson(plan, problem, geometries)["features"][0]["geometry"]["coordinates"]
+    coords = routes_geojson(plan, geometries)["features"][0]["geometry"]["coordinates"]
     assert coords[0] == [117.123457, 34.987654]
 
 
 def test_routes_geojson_names_the_route_without_geometry(case):
-    problem, plan, geometries = case
+    _, plan, geometries = case
     del geometries["light-van-02"]
     with pytest.raises(ModelError, match="light-van-02"):
-        routes_geojson(plan, problem, geometries)
+        routes_geojson(plan, geometries)
 
 
 def test_stops_table_lists_every_stop_once_with_its_visit(case):

@@ -38,7 +38,7 @@ from routing.reports import (
     stop_rows,
     write_sheets,
 )
-from routing.strategies import carrier_stops
+from routing.strategies import carrier_stops, trunk_loads
 from tests.routing.reports._plan_fixtures import (
     BOUNDARY,
     HOSTILE,
@@ -290,8 +290,12 @@ def test_station_loads_sum_the_villages_and_split_over_trunk_capacity():
                    40_000, 1000, (0, 0))
              for k, (station, ids) in enumerate([(west, villages[:4]), (west, villages[4:6]),
                                                  (gaolu, villages[6:7])])]
-    loads = station_loads(sc, local)
     by_id = {s.id: s for s in sc.stops}
+    served: dict[str, list] = {}
+    for route in local:
+        served.setdefault(route.depot, []).extend(by_id[v] for v in route.stops)
+    trucks = [sc.vehicle_type_by_id[t] for t in sc.relay.trunk_vehicles]
+    loads = station_loads(*trunk_loads(sc.stations, served, trucks))
     west_parcels = sum(by_id[v].parcels for v in villages[:6])
     count = -(-west_parcels // 60)
     assert count > 1
@@ -322,6 +326,12 @@ def compared(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def _plan(folder: Path) -> dict:
     return json.loads((folder / "plan.json").read_text(encoding="utf-8"))
+
+
+def _at(plan: dict, vehicle: str) -> list[str]:
+    """Where each stop of ``vehicle``'s route stands, as plan.json records it."""
+    sheet = next(r for r in plan["route_sheets"] if r["vehicle"] == vehicle)
+    return [s["at"] for s in sheet["stops"]]
 
 
 def test_compare_sheets_have_a_page_per_route_of_every_strategy_with_its_leg(compared):
@@ -355,8 +365,7 @@ def test_trunk_sheet_lists_stations_with_the_totals_of_the_villages_they_serve(c
     totals: dict[str, list[int]] = {}
     for sheet in trunk:
         assert dict(sheet_facts(sheet))["Note 说明"] == TRUNK_NOTE
-        for stop in sheet.stops:
-            station = stop.stop_id.split("#")[0]
+        for stop, station in zip(sheet.stops, _at(plan, sheet.vehicle), strict=True):
             assert stop.name == stations[station].name
             got = totals.setdefault(station, [0, 0, 0])
             for k, value in enumerate((stop.parcels, stop.weight_kg, stop.produce_kg)):
@@ -368,7 +377,7 @@ def test_trunk_sheet_lists_stations_with_the_totals_of_the_villages_they_serve(c
                                    sum(s.produce_kg for s in stops)], station
     page = PdfReader(folder / "sheets.pdf").pages[0].extract_text()
     assert "Station" in page and "Parcel kg" in page
-    assert all(stations[s.stop_id.split("#")[0]].name in page for s in trunk[0].stops)
+    assert all(stations[at].name in page for at in _at(plan, trunk[0].vehicle))
     assert str(trunk[0].parcels) in page
     local = [s for s in book.sheets if s.echelon == "local"]
     assert all(s.depot.id in stations and s.leg == f"local {s.depot.name}" for s in local)
@@ -384,14 +393,15 @@ def test_sheet_km_follow_each_vehicles_own_roads(compared):
     for strategy in STRATEGIES:
         folder = compared / strategy
         book = sheets_from_plan_dir(folder, geography=geography)
-        routes = _plan(folder)["routes"]
+        plan = _plan(folder)
+        routes = plan["routes"]
         assert len(book.sheets) == len(routes) > 0, strategy
         for sheet, route in zip(book.sheets, routes, strict=True):
             type_id = sc.relay.local_vehicle if route["echelon"] == "local" else \
                 route["vehicle_type"]
             profile = sc.vehicle_type_by_id[type_id].profile
             matrix = geography.profiles.get(profile, geography.matrices).distance_m
-            back = matrix[index[route["stops"][-1].split("#")[0]], index[route["depot"]]]
+            back = matrix[index[_at(plan, route["vehicle"])[-1]], index[route["depot"]]]
             assert sheet.stops[-1].cumulative_m + back == route["distance_m"], route["vehicle"]
 
 
@@ -423,7 +433,7 @@ def test_independent_carrier_sheet_shows_only_that_carriers_parcels(compared):
 def test_sheets_command_rejects_a_trunk_load_the_local_routes_do_not_make(compared, tmp_path):
     plan = _plan(compared / "township-relay")
     trunk = next(r for r in plan["routes"] if r["echelon"] == "trunk")
-    trunk["stops"][0] = trunk["stops"][0].split("#")[0] + "#7"
+    trunk["stops"][0] = _at(plan, trunk["vehicle"])[0] + "#7"
     (tmp_path / "plan.json").write_text(json.dumps(plan), encoding="utf-8")
     result = CliRunner().invoke(main, [
         "sheets", str(tmp_path), "--out", str(tmp_path / "o"),
@@ -445,3 +455,4 @@ def test_sheets_command_plans_a_scenario_with_the_strategy_given(compared, tmp_p
     assert len(reader.pages) == len(plan["routes"])
     assert "township-relay · trunk" in reader.pages[0].extract_text()
     assert (out / "map.html").is_file()
+

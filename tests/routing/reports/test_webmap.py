@@ -11,13 +11,14 @@ from pathlib import Path
 
 import pytest
 
-from routing.core import ModelError
-from routing.reports import OSM_TILES_URL, route_map, save_map
-from routing.reports.webmap import html_text, leaflet_assets
+from routing.core import ModelError, Plan, Route
+from routing.reports import OSM_TILES_URL, MapPart, plans_map, route_map, save_map
+from routing.reports.leaflet import html_text, leaflet_assets
 from tests.routing.reports._plan_fixtures import (
     BOUNDARY,
     HOSTILE,
     ROADS,
+    STOPS,
     make_big,
     make_geometries,
     make_plan,
@@ -148,6 +149,31 @@ def test_hostile_vehicle_ids_are_escaped_in_layers_legend_and_tooltips(case):
 def test_html_text_escapes_for_html_and_js_templates():
     assert html_text('<a href="x">`${y}`\\</a>') == (
         "&lt;a href=&quot;x&quot;&gt;&#96;&#36;{y}&#96;&#92;&lt;/a&gt;")
+
+
+def test_several_plans_draw_as_one_each_route_with_its_own_villages(case):
+    """Like the legs of ``independent``: a second plan visits 大许 (s1) with its own share."""
+    problem, plan, geometries = case
+    share = make_problem((replace(STOPS[0], parcels=1, weight_kg=3, produce_kg=0), STOPS[4]))
+    other = Plan(problem="share", engine="hand", seed=0, unserved=(), routes=(
+        Route(vehicle="yto-van-01", vehicle_type="light-van", depot="hub", stops=("s1", "s5"),
+              arrival_s=(30_000, 31_000), start_s=29_000, end_s=33_000, distance_m=31_000,
+              load=(3, 7)),))
+    m = plans_map([MapPart(plan, problem), MapPart(other, share)],
+                  geometries={**geometries, **make_geometries(other, share)},
+                  boundary=BOUNDARY, roads=ROADS, title="t")
+    page = m.get_root().render()
+    assert page.count("L.polyline(") == 3
+    assert overlay_names(page) == [
+        "County boundary", "Main roads", "light-van-01 · 2 stops · 84 km",
+        "light-van-02 · 2 stops · 9.5 km", "yto-van-01 · 2 stops · 31 km",
+        "Unserved · 1 village", "Depots"]
+    assert "Daxu<br>12 parcels · 30 kg · produce 50 kg<br>Route light-van-01 · stop 1/2" in page
+    assert "Daxu<br>1 parcels · 3 kg · produce 0 kg<br>Route yto-van-01 · stop 1/2" in page
+    assert "Depot · 3 routes · 30 parcels out" in page
+    assert "#2ca02c" in page  # the third route's colour, counted across the plans
+    with pytest.raises(ModelError, match="at least one plan"):
+        plans_map([], geometries={}, title="t")
 
 
 def test_missing_route_geometry_is_reported(case):

@@ -135,7 +135,7 @@ def test_an_infeasible_plan_has_no_gap():
     class HandEngine:
         name = "hand"
 
-        def solve(self, problem, settings):
+        def solve(self, _problem, _settings):
             return plan
 
     result = run_instance(inst, HandEngine(), FAST)

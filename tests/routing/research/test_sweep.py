@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from distributed import Client
 
 from cli import main
-from routing.core import InputError
+from routing.core import InputError, ModelError, Strategy
 from routing.inputs import load_scenario, load_sweep
 from routing.research import (
     FAILED,
@@ -185,8 +186,6 @@ def test_a_cell_that_cannot_run_is_a_failed_row_with_its_message(cells, tmp_path
 
 
 def test_execute_records_every_cell_and_a_rerun_only_the_missing_ones(cells, tmp_path):
-    from distributed import Client
-
     store = ResultsStore(tmp_path / "results")
     with Client(processes=False, n_workers=1, threads_per_worker=2,
                 dashboard_address=None) as client:
@@ -221,3 +220,27 @@ def test_a_cell_leaving_villages_unserved_records_their_gap_and_every_leg_its_bu
     assert gap_legs and all(leg["label"].startswith("carrier ") for leg in gap_legs)
     assert all(leg["budget_s"] == 1.0 for leg in gap_legs)
     assert run_cell(cells[0]).row["gap_villages"] == 0
+
+
+def test_strategies_are_parsed_at_the_edge_and_leave_plain_strings_in_rows(cells):
+    spec_strategies = {c.strategy for c in cells}
+    assert spec_strategies == {Strategy.CONSOLIDATED}
+    cell = Cell(**{**cells[0].__dict__, "strategy": "township-relay"})
+    assert cell.strategy is Strategy.TOWNSHIP_RELAY
+    # rows and plan documents hold plain strings: Parquet columns and JSON stay as they were
+    assert type(cell.inputs()["strategy"]) is str and cell.inputs()["strategy"] == "township-relay"
+    outcome = run_cell(cells[0])
+    assert outcome.plan is not None
+    assert type(outcome.plan["strategy"]) is str and outcome.plan["strategy"] == "consolidated"
+    assert [type(leg["echelon"]) for leg in outcome.plan["legs"]] == [str]
+    assert outcome.plan["legs"][0]["echelon"] == "delivery"
+    with pytest.raises(ModelError, match=r"cell .*: strategy: unknown strategy 'pooled'"):
+        Cell(**{**cells[0].__dict__, "strategy": "pooled"})
+
+
+def test_a_sweep_file_names_its_strategies_as_members(tmp_path):
+    body = GOOD.replace('strategies = ["consolidated"]',
+                        'strategies = ["independent", "township-relay"]')
+    spec = load_sweep(_sweep(tmp_path, body))
+    assert spec.strategies == (Strategy.INDEPENDENT, Strategy.TOWNSHIP_RELAY)
+    assert all(type(s) is Strategy for s in spec.strategies)

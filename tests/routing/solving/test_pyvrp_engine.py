@@ -24,9 +24,12 @@ from routing.solving import (
     solve_checked,
 )
 from routing.solving.engines import pyvrp as pyvrp_engine
+from routing.solving.engines import pyvrp_scaling
 from routing.solving.engines.pyvrp import (
     COST_UNITS_PER_YUAN,
     PENALISED_COST_LIMIT,
+    insert_missing,
+    pyvrp_matrices,
     scaling,
     to_problem_data,
 )
@@ -238,7 +241,7 @@ def test_penalties_stay_within_pyvrps_integers_and_coarsen_the_cost_scale_if_nee
     for fixed_cost, units in [(120, COST_UNITS_PER_YUAN), (1e6, 10_000)]:
         problem = _vans(_parcels(10, 10), fixed_cost=fixed_cost)
         scale = scaling(problem, problem.stops, "cost")
-        worst = pyvrp_engine._worst_violation(problem, problem.stops)
+        worst = pyvrp_scaling._worst_violation(problem, problem.stops)
         assert scale.units_per_yuan == units
         assert scale.max_penalty * worst <= PENALISED_COST_LIMIT
         assert scale.prize <= pyvrp.constants.MAX_VALUE // 4
@@ -252,7 +255,7 @@ def test_a_penalty_bound_warning_turns_required_clients_optional(monkeypatch):
     # 180 parcels fit two 100-parcel vans by the total, so every client starts out required,
     # but no packing serves three stops of 60: the search hits its penalty cap.
     problem = _vans(_parcels(60, 60, 60))
-    monkeypatch.setattr(pyvrp_engine, "_all_servable", lambda problem, clients: True)
+    monkeypatch.setattr(pyvrp_engine, "_all_servable", lambda *_: True)
     required: list[bool] = []
     real_run = pyvrp_engine._run
 
@@ -270,7 +273,7 @@ def test_a_penalty_bound_warning_turns_required_clients_optional(monkeypatch):
 
 
 def test_a_penalty_bound_warning_with_optional_clients_is_a_search_error(monkeypatch):
-    def stuck(*args: object, **kwargs: object) -> None:
+    def stuck(*_args: object, **_kwargs: object) -> None:
         warnings.warn("penalty at its maximum", PenaltyBoundWarning, stacklevel=1)
 
     monkeypatch.setattr(pyvrp_engine.pyvrp, "solve", stuck)
@@ -283,12 +286,12 @@ def test_clients_a_search_left_out_go_where_a_route_or_an_idle_van_has_room():
     problem = _vans(_parcels(40, 40, 40))
     data = to_problem_data(problem, problem.stops, "distance")
     # b fits into a's route (80 parcels); c then needs the second van.
-    routes = pyvrp_engine._insert_missing(data, [(0, [0])])
+    routes = insert_missing(data, [(0, [0])])
     assert [(vt, sorted(visits)) for vt, visits in routes] == [(0, [0, 1]), (0, [2])]
     assert all(pyvrp.Route(data, visits, vt).is_feasible() for vt, visits in routes)
     alone = _vans(_parcels(40, 40, 40), count=1)
     data = to_problem_data(alone, alone.stops, "distance")
-    assert [sorted(v) for _, v in pyvrp_engine._insert_missing(data, [(0, [0])])] == [[0, 1]]
+    assert [sorted(v) for _, v in insert_missing(data, [(0, [0])])] == [[0, 1]]
 
 
 def test_a_pair_without_road_enters_pyvrp_longer_than_any_shift():
@@ -301,7 +304,7 @@ def test_a_pair_without_road_enters_pyvrp_longer_than_any_shift():
     slow = barred // 5
     barred[3, :3] = barred[:3, 3] = slow[3, :3] = slow[:3, 3] = UNREACHABLE  # no road to b
     problem = _two_depot_problem([van, trike], profiles={travel_profile(25, ()): (barred, slow)})
-    matrices = pyvrp_engine._pyvrp_matrices(problem)
+    matrices = pyvrp_matrices(problem)
     assert max(int(m.max()) for pair in matrices for m in pair) < UNREACHABLE
     assert int(matrices[1][1][0, 2]) > van.max_duration_s
     assert scaling(problem, problem.stops, "cost").units_per_yuan == COST_UNITS_PER_YUAN

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 
 import pytest
 from click.testing import CliRunner
@@ -39,7 +40,7 @@ class Dropper:
 class NoSolution:
     name = "ortools"
 
-    def solve(self, problem: Problem, settings: SolveSettings) -> Plan:
+    def solve(self, _problem: Problem, settings: SolveSettings) -> Plan:
         raise SearchError(f"ortools found no solution with first solution "
                           f"{settings.first_solution}")
 
@@ -52,13 +53,13 @@ def test_a_stop_left_out_that_a_van_could_serve_is_solved_again_by_the_other_eng
     # another seed, then twice the time, then the other engine
     assert [s.seed for s in dropper.calls] == [1, 2, 2]
     assert [s.time_limit_s for s in dropper.calls] == [1, 1, 2]
-    assert plan.notes == ("the first search fell short (dropper (left out 1 stops a vehicle "
+    assert plan.notes == ("the first search fell short (dropper (left out 1 stop a vehicle "
                           "could serve (c))); solved with engine ortools, twice the time",)
 
 
 def test_when_every_try_falls_short_the_error_names_the_engine_and_the_fix(monkeypatch,
                                                                           three_stops):
-    monkeypatch.setattr(routing.solving.solve, "make_engine", lambda name: NoSolution())
+    monkeypatch.setattr(routing.solving.solve, "make_engine", lambda _name: NoSolution())
     with pytest.raises(SearchError, match=r"line: ortools found no plan that serves every "
                        r"servable stop in 1 s; tried ortools \(ortools found no solution with "
                        r"first solution SAVINGS\); first solution PARALLEL_CHEAPEST_INSERTION "
@@ -79,3 +80,31 @@ def test_a_failed_search_exits_1_with_one_line_and_writes_no_plan(monkeypatch, t
     assert line.startswith("error: small-county:shared fleet: ortools found no plan")
     assert "Traceback" not in result.output
     assert not (out / "plan.json").exists()
+
+
+class FirstTryDrops:
+    """OR-Tools that, on its first call only, gives up on the last stop."""
+
+    name = "ortools"
+    calls = 0
+
+    def solve(self, problem: Problem, settings: SolveSettings) -> Plan:
+        FirstTryDrops.calls += 1
+        if FirstTryDrops.calls == 1:
+            return Dropper().solve(problem, settings)
+        return OrToolsEngine().solve(problem, settings)
+
+
+def test_a_retried_search_is_said_on_the_terminal_and_in_plan_json(monkeypatch, tmp_path):
+    monkeypatch.setitem(ENGINES, "ortools", FirstTryDrops)
+    FirstTryDrops.calls = 0
+    out = tmp_path / "out"
+    result = CliRunner().invoke(main, ["solve", str(SMALL / "scenario.toml"), "--out", str(out),
+                                       "--time-limit", "1", "--engine", "ortools",
+                                       "--cache-dir", str(tmp_path / "cache")])
+    assert result.exit_code == 0, result.output
+    assert "note: shared fleet: the first search fell short (ortools (left out 1 stop a" in (
+        " ".join(result.output.split()))
+    (leg,) = json.loads((out / "plan.json").read_text(encoding="utf-8"))["legs"]
+    assert leg["notes"] == [n for n in leg["notes"] if "solved with first solution "
+                            "PARALLEL_CHEAPEST_INSERTION" in n] != []

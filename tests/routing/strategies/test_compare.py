@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -89,8 +90,6 @@ def test_check_convergence_solves_again_with_twice_the_budget_and_reports_the_mo
 
 
 def test_a_strategy_that_leaves_villages_unserved_is_charged_the_carriers_vans_for_them(tmp_path):
-    import shutil
-
     shutil.copytree(SMALL.parent, tmp_path / "sc")
     toml = tmp_path / "sc" / "scenario.toml"
     text = toml.read_text(encoding="utf-8")

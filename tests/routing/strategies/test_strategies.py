@@ -2,13 +2,25 @@
 
 from __future__ import annotations
 
+import json
+import shutil
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
-from routing.core import LikeForLike, VehicleType, saving_pct
-from routing.pipeline import MIN_BUDGET_S, MIN_BUDGET_STOPS, budget_s
+from routing.core import (
+    STRATEGIES,
+    Echelon,
+    LikeForLike,
+    ModelError,
+    Objective,
+    Strategy,
+    VehicleType,
+    saving_pct,
+)
+from routing.inputs import load_scenario
+from routing.pipeline import MIN_BUDGET_S, MIN_BUDGET_STOPS, budget_s, settings_for
 from routing.solving import SolveSettings
 from routing.strategies import Comparison, carrier_stops, gap_plan, run_strategy
 from tests.routing.strategies.strategy_world import COSTS, with_types, world
@@ -168,11 +180,6 @@ def test_local_rounds_wait_for_the_trunk_to_unload_at_their_station():
 def test_a_tricycle_that_avoids_a_road_class_joins_the_network_at_its_own_nearest_road(tmp_path):
     # Both township stations of the small county lie on tertiary roads; a tricycle barred from
     # them must still reach its villages, entering the network at the nearest road it may use.
-    import shutil
-
-    from routing.inputs import load_scenario
-    from routing.pipeline import settings_for
-
     source = Path(__file__).parents[2] / "data" / "small_county"
     shutil.copytree(source, tmp_path / "sc")
     toml = tmp_path / "sc" / "scenario.toml"
@@ -282,3 +289,31 @@ def test_a_day_without_parcels_has_no_saving_and_no_division_by_zero():
     assert all(r["cost"] > 0 for r in rows)
     assert [(r["like_for_like_per_parcel"], r["saving_pct"]) for r in rows] == [("", "")] * 2
     assert comparison.headline() == []
+
+
+def test_strategies_and_echelons_are_members_that_read_and_print_as_their_names():
+    relay = _run(Strategy.TOWNSHIP_RELAY)
+    assert relay.strategy is Strategy.TOWNSHIP_RELAY
+    assert [leg.echelon for leg in relay.legs] == [Echelon.TRUNK, Echelon.LOCAL]
+    assert all(type(leg.echelon) is Echelon for leg in relay.legs)
+    by_name = _run("independent")
+    assert by_name.strategy is Strategy.INDEPENDENT
+    assert {leg.echelon for leg in by_name.legs} == {Echelon.DELIVERY}
+    # a member is its name wherever a string was: JSON, CSV cells, f-strings, dict keys
+    assert json.dumps({"s": relay.strategy, "e": Echelon.TRUNK}) == \
+        '{"s": "township-relay", "e": "trunk"}'
+    assert f"{relay.strategy}/{Echelon.LOCAL}" == "township-relay/local"
+    assert {"township-relay": 1}[relay.strategy] == 1
+    assert STRATEGIES == ("independent", "consolidated", "township-relay")
+    assert Strategy.values() == STRATEGIES and Objective.values() == ("distance", "duration",
+                                                                      "cost")
+
+
+def test_an_objective_is_parsed_where_settings_are_made():
+    assert SolveSettings(objective="cost").objective is Objective.COST
+    assert SolveSettings().objective is Objective.DISTANCE
+    with pytest.raises(ModelError, match=r"^objective: 'speed' is not one of distance, duration, "
+                                         r"cost$"):
+        SolveSettings(objective="speed")
+    with pytest.raises(ModelError, match=r"^echelon: 'air' is not one of delivery, trunk, local$"):
+        Echelon.parse("air", "echelon")
