@@ -35,7 +35,7 @@ from rich.table import Table
 from geodata import read_counties
 from routing.builder import DEFAULT_SEED, build_county_scenario, build_region_scenario
 from routing.core import STRATEGIES, RuralRouteError, SearchError, Strategy
-from routing.inputs import load_cost_model, load_scenario, load_sweep
+from routing.inputs import Scenario, load_cost_model, load_scenario, load_sweep
 from routing.pipeline import Timings, locate, settings_document, settings_for
 from routing.reports import (
     comparison_markdown,
@@ -281,13 +281,18 @@ def solve(scenario: Path, out_dir: Path, time_limit: float | None, seed: int | N
 @click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path),
               default=Path(".cache/ruralroute"), show_default=True,
               help="Where travel matrices are cached between runs.")
+@click.option("--coalitions", "with_coalitions", is_flag=True,
+              help="Also cost every coalition of the carriers (on a local Dask cluster, cached "
+                   "in --out/coalitions/) and put their bills under each allocation rule into "
+                   "report.html, with coalitions.csv, allocation.csv and blocking.csv.")
 @click.option("--sheets", "with_sheets", is_flag=True,
               help="Also write printable route sheets (sheets.pdf, sheets.html) into each "
                    "strategy's folder.")
 @click.option("-v", "--verbose", is_flag=True, help="Print the time each step took.")
 def compare(scenario: Path, out_dir: Path, strategy_list: str, cost_model_files: tuple[str, ...],
             time_limit: float | None, seed: int | None, engine: str | None, cache_dir: Path,
-            verbose: bool, with_sheets: bool = False, check_convergence: bool = False) -> None:
+            verbose: bool, with_sheets: bool = False, check_convergence: bool = False,
+            with_coalitions: bool = False) -> None:
     """Solve every strategy on SCENARIO and compare cost, distance, vehicles and CO2.
 
     Savings are in cost per parcel delivered, like for like: a strategy that leaves villages
@@ -326,8 +331,13 @@ def compare(scenario: Path, out_dir: Path, strategy_list: str, cost_model_files:
         write_convergence_csv(out_dir / "convergence.csv", comparison)
         written.append("convergence.csv")
     (out_dir / "comparison.md").write_text(comparison_markdown(comparison), encoding="utf-8")
+    study = None
+    if with_coalitions:
+        study = _compare_study(sc, settings, comparison, engine=engine, cache_dir=cache_dir,
+                               out_dir=out_dir)
+        written += ["coalitions.csv", "allocation.csv", "blocking.csv"]
     map_path = write_comparison_map(comparison, out_dir / "map.html")
-    write_report_html(out_dir / "report.html", comparison,
+    write_report_html(out_dir / "report.html", comparison, study=study,
                       map_html=map_path.read_text(encoding="utf-8"),
                       run={"engine": engine or sc.solver.engine, "seed": settings.seed,
                            **settings_document(settings)})
@@ -696,6 +706,34 @@ def coalitions_command(scenario: Path, out_dir: Path, time_limit: float | None,
             study = coalition_study(sc, settings, store, client=client, **kwargs)
     else:
         study = coalition_study(sc, settings, store, **kwargs)
+    _write_study_csvs(study, out_dir)
+    _print_study(study, out_dir)
+    console.print(f"solved {study.solved} coalitions ({study.cached} from {out_dir / 'coalitions'})"
+                  f" in {time.perf_counter() - started:.0f} s; wrote coalitions.csv, "
+                  f"allocation.csv and blocking.csv to {out_dir}", soft_wrap=True)
+
+
+def _compare_study(sc: Scenario, settings: SolveSettings, comparison: Comparison, *,
+                   engine: str | None, cache_dir: Path, out_dir: Path) -> CoalitionStudy:
+    """The coalition study of ``compare --coalitions``, priced under the comparison's models."""
+    store = CoalitionStore(out_dir)
+    tasks = coalition_tasks(sc, settings, engine=engine, cache_dir=cache_dir)
+    kwargs: dict[str, Any] = {"cost_models": list(comparison.cost_models), "engine": engine,
+                              "cache_dir": cache_dir}
+    if store.missing(tasks):
+        console.print(f"costing {len(tasks)} coalitions of {len(sc.carriers)} carriers on a "
+                      f"local cluster of {default_workers()} worker processes", soft_wrap=True)
+        with dask_client(scheduler=None, workers=None) as client:
+            study = coalition_study(sc, settings, store, client=client, **kwargs)
+    else:
+        study = coalition_study(sc, settings, store, **kwargs)
+    _write_study_csvs(study, out_dir)
+    _print_study(study, out_dir)
+    return study
+
+
+def _write_study_csvs(study: CoalitionStudy, out_dir: Path) -> None:
+    """coalitions.csv, allocation.csv and blocking.csv of a coalition study."""
     out_dir.mkdir(parents=True, exist_ok=True)
     for name, rows in (("coalitions.csv", study.coalition_rows()),
                        ("allocation.csv", study.allocation_rows()),
@@ -706,16 +744,18 @@ def coalitions_command(scenario: Path, out_dir: Path, time_limit: float | None,
             writer = csv.DictWriter(fh, fieldnames=columns)
             writer.writeheader()
             writer.writerows(rows)
+
+
+def _print_study(study: CoalitionStudy, out_dir: Path) -> None:
+    """Each carrier's bill alone and under every rule, and the rules' stability."""
     screen = out if out.is_terminal else Console(width=160)  # files and pipes get whole tables
     for model in study.cost_models:
         screen.print(_bills_table(study, model.name))
         for line in study.stability_lines(model.name):
             console.print(line, soft_wrap=True, markup=False)
     if study.stability_rows():
-        console.print("every blocking coalition is in blocking.csv", soft_wrap=True)
-    console.print(f"solved {study.solved} coalitions ({study.cached} from {out_dir / 'coalitions'})"
-                  f" in {time.perf_counter() - started:.0f} s; wrote coalitions.csv, "
-                  f"allocation.csv and blocking.csv to {out_dir}", soft_wrap=True)
+        console.print(f"every blocking coalition is in {out_dir / 'blocking.csv'}",
+                      soft_wrap=True)
 
 
 def _bills_table(study: CoalitionStudy, model: str) -> Table:

@@ -39,6 +39,29 @@ from routing.solving import SolveSettings
 # --- the study -------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Bill:
+    """One carrier's daily bill under one allocation rule and cost model."""
+
+    cost_model: str
+    rule: str
+    carrier: str
+    cost: float
+    standalone_cost: float
+    saving_pct: float
+    in_core: bool
+
+
+@dataclass(frozen=True)
+class BlockingCoalition:
+    """A coalition a rule charges more than it would cost on its own, by ``excess``."""
+
+    cost_model: str
+    rule: str
+    members: tuple[str, ...]
+    excess: float
+
+
 @dataclass(frozen=True, eq=False)
 class CoalitionStudy:
     """Every coalition's cost under every cost model, the allocations of the grand coalition's
@@ -66,6 +89,20 @@ class CoalitionStudy:
     @property
     def currency(self) -> str:
         return self.cost_models[0].currency if self.cost_models else "CNY"
+
+    @property
+    def allocations(self) -> tuple[Bill, ...]:
+        """Every carrier's bill under every rule and cost model (allocation.csv's rows)."""
+        return tuple(Bill(r["cost_model"], r["rule"], r["carrier"], r["cost"],
+                          r["standalone_cost"], r["saving_pct"], r["in_core"])
+                     for r in self.allocation_rows())
+
+    @property
+    def blocking(self) -> tuple[BlockingCoalition, ...]:
+        """Every coalition that blocks a rule, under every cost model (blocking.csv's rows)."""
+        return tuple(BlockingCoalition(name, a.rule, tuple(b.members), b.excess)
+                     for name, analysis in self.analyses.items() for a in analysis.allocations
+                     for b in a.blocking)
 
     def coalition_rows(self) -> list[dict[str, Any]]:
         """One row per coalition and cost model: cost, saving against its members alone, and
@@ -186,4 +223,5 @@ def coalition_study(scenario: Scenario, settings: SolveSettings, store: Coalitio
                           wall_time_s=round(time.perf_counter() - started, 2))
 
 
-__all__ = ["CoalitionStudy", "carrier_parcels", "check_cost_models", "coalition_study"]
+__all__ = ["Bill", "BlockingCoalition", "CoalitionStudy", "carrier_parcels",
+           "check_cost_models", "coalition_study"]

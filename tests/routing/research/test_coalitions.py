@@ -303,3 +303,19 @@ def test_bad_input_is_one_line_with_exit_code_2(tmp_path, case, message):
     if case != "both-schedulers":  # click's usage errors add a usage line and a hint
         assert result.stderr.strip().count("\n") == 0 and result.stderr.startswith("error:")
     assert not (tmp_path / "out" / "coalitions").exists()
+
+
+def test_compare_with_coalitions_puts_every_carriers_bill_into_the_report(studies, scenario_file,
+                                                                         cache):
+    out = studies["out"]  # every coalition is recorded there: compare starts no cluster
+    result = CliRunner().invoke(main, [
+        "compare", str(scenario_file), "--out", str(out), "--time-limit", str(TIME_LIMIT),
+        "--cost-model", "diesel", "--cache-dir", str(cache), "--coalitions"])
+    assert result.exit_code == 0, result.output
+    with (out / "allocation.csv").open(encoding="utf-8") as fh:
+        bills = [r for r in csv.DictReader(fh) if r["rule"] == "shapley"]
+    page = (out / "report.html").read_text(encoding="utf-8")
+    assert len(bills) == len(CARRIERS)
+    for bill in bills:
+        assert f"{float(bill['cost']):,.0f}" in page, bill
+    assert "diesel: the core is" in result.output
