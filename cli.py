@@ -7,13 +7,9 @@ that fell short (:class:`~routing.core.errors.SearchError`) prints one line and 
 
 from __future__ import annotations
 
-import csv
-import math
-import numbers
 import shutil
 import sys
 import time
-from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -23,13 +19,9 @@ from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
     Progress,
-    SpinnerColumn,
-    Task,
-    TaskID,
     TextColumn,
     TimeElapsedColumn,
 )
-from rich.progress_bar import ProgressBar
 from rich.table import Table
 
 from geodata import read_counties
@@ -48,8 +40,16 @@ from routing.reports import (
     write_strategy_reports,
 )
 from routing.reports.report_html import write_report_html
+from routing.reports.terminal import (
+    StepProgress,
+    bills_table,
+    comparison_table,
+    convergence_table,
+    savings_table,
+    strategy_table,
+    summary_table,
+)
 from routing.research import (
-    RULES,
     TABLE_HEADER,
     CoalitionRun,
     CoalitionStore,
@@ -71,10 +71,11 @@ from routing.research import (
     write_bench_csv,
     write_plots,
     write_results_csv,
+    write_study_csvs,
 )
 from routing.research import Progress as SweepProgress
 from routing.solving import ENGINES, SolveSettings
-from routing.strategies import CONVERGENCE_COLUMNS, Comparison, compare_strategies, run_strategy
+from routing.strategies import Comparison, compare_strategies, run_strategy
 
 #: How many unserved villages ``solve`` lists on the terminal; plan.json lists them all.
 UNSERVED_SHOWN = 20
@@ -106,83 +107,8 @@ def main() -> None:
     """
 
 
-class _LimitBar(BarColumn):
-    """A bar that fills with elapsed time against the task's total (a time limit, seconds)."""
-
-    def render(self, task: Task) -> ProgressBar:
-        if task.total is None:
-            return super().render(task)
-        return ProgressBar(total=task.total, completed=min(task.elapsed or 0.0, task.total),
-                           width=self.bar_width, style=self.style,
-                           complete_style=self.complete_style,
-                           finished_style=self.finished_style)
-
-
-class _StepProgress:
-    """The CLI's step hook: a live progress line per running step on a terminal.
-
-    Steps with a known time limit (see :meth:`expect`) fill a bar against it; others pulse.
-    Off a terminal (pipes, CI) each step prints one ``… step`` line instead. With ``verbose``,
-    every step's duration is printed when it ends.
-    """
-
-    def __init__(self, verbose: bool, *, stream: Console | None = None) -> None:
-        self.verbose = verbose
-        self.console = stream or console
-        self.limits: dict[str, float] = {}
-        self._progress: Progress | None = None
-        self._tasks: dict[str, TaskID] = {}
-
-    def expect(self, prefix: str, seconds: float) -> None:
-        """Show steps whose name starts with ``prefix`` against a limit of ``seconds``."""
-        self.limits[prefix] = seconds
-
-    def __call__(self, name: str, elapsed: float | None) -> None:
-        if elapsed is None:
-            self._start(name)
-            return
-        self._finish(name)
-        if self.verbose:
-            self.console.print(f"[dim]  {name}: {elapsed:.2f} s[/dim]")
-
-    def _start(self, name: str) -> None:
-        if not self.console.is_terminal:
-            self.console.print(f"[dim]… {name}[/dim]")
-            return
-        if self._progress is None:
-            self._progress = Progress(
-                SpinnerColumn(), TextColumn("{task.description}"), _LimitBar(bar_width=30),
-                TimeElapsedColumn(), TextColumn("[dim]{task.fields[limit]}"),
-                console=self.console, transient=True)
-            self._progress.start()
-        limit = next((s for p, s in self.limits.items() if name.startswith(p)), None)
-        self._tasks[name] = self._progress.add_task(
-            name, total=limit, limit=f"limit {limit:g} s" if limit else "")
-
-    def _finish(self, name: str) -> None:
-        task = self._tasks.pop(name, None)
-        if self._progress is None or task is None:
-            return
-        self._progress.remove_task(task)
-        if not self._tasks:
-            self._progress.stop()
-            self._progress = None
-
-
-def _step_printer(verbose: bool) -> _StepProgress:
-    return _StepProgress(verbose)
-
-
-def _summary_table(title: str, kpis: Mapping[str, int | float]) -> Table:
-    table = Table(title=title, title_justify="left")
-    for column in ("vehicles", "km", "driver hours", "parcels", "produce kg", "served",
-                   "unserved"):
-        table.add_column(column, justify="right")
-    table.add_row(str(kpis["vehicles"]), f"{kpis['distance_km']:,.1f}",
-                  f"{kpis['driver_hours']:,.1f}", f"{kpis['parcels']:,}",
-                  f"{kpis['produce_kg']:,}", str(kpis["stops_served"]),
-                  str(kpis["stops_unserved"]))
-    return table
+def _step_printer(verbose: bool) -> StepProgress:
+    return StepProgress(verbose, stream=console)
 
 
 @main.command()
@@ -232,7 +158,7 @@ def solve(scenario: Path, out_dir: Path, time_limit: float | None, seed: int | N
         with timings.step("write sheets"):
             paths += write_sheets(sheets_from_result(result), out_dir)
     kpis = result.kpis()
-    out.print(_summary_table(f"{sc.title} — {strategy}, plan checked ✓ (seed {settings.seed})",
+    out.print(summary_table(f"{sc.title} — {strategy}, plan checked ✓ (seed {settings.seed})",
                              kpis))
     if sc.cost_model is not None:
         cost = result.costs(sc.cost_model)
@@ -341,45 +267,15 @@ def compare(scenario: Path, out_dir: Path, strategy_list: str, cost_model_files:
                       map_html=map_path.read_text(encoding="utf-8"),
                       run={"engine": engine or sc.solver.engine, "seed": settings.seed,
                            **settings_document(settings)})
-    out.print(_comparison_table(comparison, seed=settings.seed))
+    out.print(comparison_table(comparison, seed=settings.seed))
     if check_convergence:
-        out.print(_convergence_table(comparison))
+        out.print(convergence_table(comparison))
     for line in comparison.headline():
         console.print(line)
     folders = [*comparison.results, *(f"{n}-gap" for n, g in comparison.gaps.items() if g)]
     console.print(f"wrote {', '.join(written)}, comparison.md, map.html, report.html and "
                   f"{', '.join(folders)}/{' with sheets' if with_sheets else ''} "
                   f"to {out_dir}")
-
-
-def _comparison_table(comparison: Comparison, *, seed: int) -> Table:
-    """The comparison rows on screen: served villages, gap cost and like-for-like saving."""
-    table = Table(title=f"{comparison.scenario.title}: strategies compared (seed {seed})",
-                  title_justify="left")
-    shown = {"strategy": "strategy", "cost_model": "cost model", "vehicles": "veh",
-             "km": "km", "driver_hours": "hours", "served": "served", "unserved": "unserved",
-             "cost": "cost", "gap_cost": "gap cost", "like_for_like_per_parcel": "/parcel*",
-             "co2_kg": "CO2 kg", "budget_s": "budget s", "saving_pct": "saving %"}
-    for column, heading in shown.items():
-        table.add_column(heading, justify="left" if column in ("strategy", "cost_model")
-                         else "right", no_wrap=True)
-    for row in comparison.rows():
-        table.add_row(*(f"{row[c]:,}" if isinstance(row[c], int | float) and c != "saving_pct"
-                        else str(row[c]) for c in shown))
-    table.caption = ("* cost per parcel like for like: with the gap cost of serving the "
-                     "villages a strategy leaves unserved by the carriers' own vans")
-    return table
-
-
-def _convergence_table(comparison: Comparison) -> Table:
-    """How far each saving moved with twice the search budget."""
-    table = Table(title="With twice the search budget", title_justify="left")
-    for column in CONVERGENCE_COLUMNS:
-        table.add_column(column.replace("_", " "), no_wrap=True,
-                         justify="left" if column in ("strategy", "cost_model") else "right")
-    for row in comparison.convergence_rows():
-        table.add_row(*(str(row[c]) for c in CONVERGENCE_COLUMNS))
-    return table
 
 
 @main.command()
@@ -544,33 +440,8 @@ def results(results: Path, csv_file: Path | None, baseline: str) -> None:
     screen = out if out.is_terminal else Console(width=200)  # files and pipes get whole tables
     counts = status_counts(df)
     screen.print(f"{len(df)} cells recorded: {counts['ok']} ok, {counts['failed']} failed")
-    by_strategy = strategy_summary(df)
-    table = Table(title="Per strategy and cost model (means over cells)", title_justify="left")
-    for column in ("cost model", "strategy", "cells", "cost/parcel", "cost", "gap cost",
-                   "CO2 kg", "km", "vehicles", "unserved", "solve s"):
-        table.add_column(column, justify="left" if column in ("cost model", "strategy")
-                         else "right")
-    for r in by_strategy.itertuples():
-        table.add_row(str(r.cost_model), str(r.strategy), str(r.cells),
-                      f"{r.cost_per_parcel:.2f}", f"{r.cost:,.0f}", f"{r.gap_cost:,.0f}",
-                      f"{r.co2_kg:,.1f}", f"{r.distance_km:,.1f}", f"{r.vehicles:.1f}",
-                      str(int(_number(r.stops_unserved))), f"{r.solve_time_s:.1f}")
-    screen.print(table)
-    saving = savings_summary(df, baseline=baseline)
-    table = Table(title=f"Saving vs {baseline} by county (mean ± spread over seeds; cost per "
-                        f"parcel, like for like)", title_justify="left")
-    for column in ("cost model", "strategy", "county", "villages/km²", "fleet", "demand",
-                   "saving %", "± sd", "seeds", "unserved", f"unserved ({baseline})",
-                   "gap villages"):
-        table.add_column(column, justify="left" if column in ("cost model", "strategy",
-                                                              "county", "fleet") else "right")
-    for r in saving.itertuples():
-        table.add_row(str(r.cost_model), str(r.strategy), str(r.scenario),
-                      _fixed(r.villages_per_km2, 3), str(r.fleet), f"{r.demand_scale:g}",
-                      _fixed(r.mean_pct, 1), _fixed(r.std_pct, 1), str(r.seeds),
-                      str(int(_number(r.unserved))), str(int(_number(r.baseline_unserved))),
-                      str(int(_number(r.gap_villages))))
-    screen.print(table)
+    screen.print(strategy_table(strategy_summary(df)))
+    screen.print(savings_table(savings_summary(df, baseline=baseline), baseline))
     for error in df[df["status"] == "failed"]["error"].head(5):
         console.print(f"failed cell: {error}", markup=False, soft_wrap=True)
     paths = write_plots(df, results)
@@ -578,19 +449,6 @@ def results(results: Path, csv_file: Path | None, baseline: str) -> None:
     if csv_file:
         write_results_csv(df, csv_file)
         console.print(f"wrote {len(df)} rows to {csv_file}")
-
-
-def _number(value: object) -> float:
-    """A numeric cell of a results summary as a float (NaN where it has no figure)."""
-    if not isinstance(value, numbers.Real):
-        raise TypeError(f"results summary: expected a number, got {value!r}")
-    return float(value)
-
-
-def _fixed(value: object, digits: int) -> str:
-    """A numeric summary cell with ``digits`` decimals, or empty where it has no figure."""
-    number = _number(value)
-    return "" if math.isnan(number) else f"{number:.{digits}f}"
 
 
 @main.group("scenario")
@@ -706,7 +564,7 @@ def coalitions_command(scenario: Path, out_dir: Path, time_limit: float | None,
             study = coalition_study(sc, settings, store, client=client, **kwargs)
     else:
         study = coalition_study(sc, settings, store, **kwargs)
-    _write_study_csvs(study, out_dir)
+    write_study_csvs(study, out_dir)
     _print_study(study, out_dir)
     console.print(f"solved {study.solved} coalitions ({study.cached} from {out_dir / 'coalitions'})"
                   f" in {time.perf_counter() - started:.0f} s; wrote coalitions.csv, "
@@ -727,60 +585,21 @@ def _compare_study(sc: Scenario, settings: SolveSettings, comparison: Comparison
             study = coalition_study(sc, settings, store, client=client, **kwargs)
     else:
         study = coalition_study(sc, settings, store, **kwargs)
-    _write_study_csvs(study, out_dir)
+    write_study_csvs(study, out_dir)
     _print_study(study, out_dir)
     return study
-
-
-def _write_study_csvs(study: CoalitionStudy, out_dir: Path) -> None:
-    """coalitions.csv, allocation.csv and blocking.csv of a coalition study."""
-    out_dir.mkdir(parents=True, exist_ok=True)
-    for name, rows in (("coalitions.csv", study.coalition_rows()),
-                       ("allocation.csv", study.allocation_rows()),
-                       ("blocking.csv", study.stability_rows())):
-        with (out_dir / name).open("w", newline="", encoding="utf-8") as fh:
-            columns = list(rows[0]) if rows else ["cost_model", "rule", "members", "cost",
-                                                  "pays", "excess"]
-            writer = csv.DictWriter(fh, fieldnames=columns)
-            writer.writeheader()
-            writer.writerows(rows)
 
 
 def _print_study(study: CoalitionStudy, out_dir: Path) -> None:
     """Each carrier's bill alone and under every rule, and the rules' stability."""
     screen = out if out.is_terminal else Console(width=160)  # files and pipes get whole tables
     for model in study.cost_models:
-        screen.print(_bills_table(study, model.name))
+        screen.print(bills_table(study, model.name))
         for line in study.stability_lines(model.name):
             console.print(line, soft_wrap=True, markup=False)
     if study.stability_rows():
         console.print(f"every blocking coalition is in {out_dir / 'blocking.csv'}",
                       soft_wrap=True)
-
-
-def _bills_table(study: CoalitionStudy, model: str) -> Table:
-    """Each carrier's daily bill alone and under every allocation rule, with its saving."""
-    analysis = study.analyses[model]
-    alone = analysis.game.standalone()
-    table = Table(title=f"{study.title}: each carrier's daily bill ({model} cost model, "
-                        f"{study.currency}; saving vs alone)", title_justify="left")
-    table.add_column("carrier", no_wrap=True)
-    table.add_column("parcels", justify="right")
-    table.add_column("alone", justify="right")
-    for rule in RULES:
-        table.add_column(rule, justify="right", no_wrap=True)
-    for carrier in study.carriers:
-        cells = []
-        for rule in RULES:
-            bill = analysis.allocation(rule).shares[carrier]
-            pct = 100 * (alone[carrier] - bill) / alone[carrier] if alone[carrier] else 0.0
-            cells.append(f"{bill:,.0f} {pct:+.0f}%")
-        table.add_row(carrier, f"{study.parcels[carrier]:,}", f"{alone[carrier]:,.0f}", *cells)
-    table.add_row("all", f"{sum(study.parcels.values()):,}", f"{sum(alone.values()):,.0f}",
-                  *(f"{analysis.game.grand:,.0f}" for _ in RULES), end_section=True)
-    table.add_row("in the core", "", "", *("yes" if analysis.allocation(r).in_core else "no"
-                                           for r in RULES))
-    return table
 
 
 if __name__ == "__main__":

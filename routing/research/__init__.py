@@ -27,7 +27,7 @@ from routing.research.bench import (
     table_rows,
     write_bench_csv,
 )
-from routing.research.coalition_study import CoalitionStudy, coalition_study
+from routing.research.coalition_study import CoalitionStudy, coalition_study, write_study_csvs
 from routing.research.coalitions import CoalitionRun, CoalitionStore, coalition_tasks
 from routing.research.cost_games import (
     RULES,
@@ -112,4 +112,5 @@ __all__ = [
     "write_bench_csv",
     "write_plots",
     "write_results_csv",
+    "write_study_csvs",
 ]

@@ -7,6 +7,7 @@ their recorded vehicle use into games and bills.
 
 from __future__ import annotations
 
+import csv
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -223,5 +224,19 @@ def coalition_study(scenario: Scenario, settings: SolveSettings, store: Coalitio
                           wall_time_s=round(time.perf_counter() - started, 2))
 
 
+def write_study_csvs(study: CoalitionStudy, out_dir: Path) -> None:
+    """Write ``study``'s coalitions.csv, allocation.csv and blocking.csv into ``out_dir``."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for name, rows in (("coalitions.csv", study.coalition_rows()),
+                       ("allocation.csv", study.allocation_rows()),
+                       ("blocking.csv", study.stability_rows())):
+        with (out_dir / name).open("w", newline="", encoding="utf-8") as fh:
+            columns = list(rows[0]) if rows else ["cost_model", "rule", "members", "cost",
+                                                  "pays", "excess"]
+            writer = csv.DictWriter(fh, fieldnames=columns)
+            writer.writeheader()
+            writer.writerows(rows)
+
+
 __all__ = ["Bill", "BlockingCoalition", "CoalitionStudy", "carrier_parcels",
-           "check_cost_models", "coalition_study"]
+           "check_cost_models", "coalition_study", "write_study_csvs"]

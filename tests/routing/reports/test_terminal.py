@@ -1,4 +1,4 @@
-"""The CLI's step hook: plain lines off a terminal, a live bar (against a limit) on one."""
+"""The step progress display: plain lines off a terminal, a live bar (against a limit) on one."""
 
 from __future__ import annotations
 
@@ -6,18 +6,18 @@ import io
 
 from rich.console import Console
 
-from cli import _StepProgress
+from routing.reports.terminal import StepProgress
 
 
 def test_off_a_terminal_each_step_is_one_line_and_verbose_adds_its_time() -> None:
     buf = io.StringIO()
-    hook = _StepProgress(True, stream=Console(file=buf, force_terminal=False, width=100))
+    hook = StepProgress(True, stream=Console(file=buf, force_terminal=False, width=100))
     hook("read roads", None)
     hook("read roads", 1.5)
     text = buf.getvalue()
     assert "… read roads" in text and "read roads: 1.50 s" in text
     quiet = io.StringIO()
-    hook = _StepProgress(False, stream=Console(file=quiet, force_terminal=False, width=100))
+    hook = StepProgress(False, stream=Console(file=quiet, force_terminal=False, width=100))
     hook("snap", None)
     hook("snap", 0.2)
     assert "… snap" in quiet.getvalue() and "0.20 s" not in quiet.getvalue()
@@ -25,7 +25,7 @@ def test_off_a_terminal_each_step_is_one_line_and_verbose_adds_its_time() -> Non
 
 def test_on_a_terminal_steps_run_live_and_solving_fills_against_its_limit() -> None:
     buf = io.StringIO()
-    hook = _StepProgress(False, stream=Console(file=buf, force_terminal=True, width=100))
+    hook = StepProgress(False, stream=Console(file=buf, force_terminal=True, width=100))
     hook.expect("solve", 2.0)
     hook("matrices", None)
     assert hook._progress is not None
