@@ -267,9 +267,10 @@ def compare(scenario: Path, out_dir: Path, strategy_list: str, cost_model_files:
                       map_html=map_path.read_text(encoding="utf-8"),
                       run={"engine": engine or sc.solver.engine, "seed": settings.seed,
                            **settings_document(settings)})
-    out.print(comparison_table(comparison, seed=settings.seed))
+    screen = out if out.is_terminal else Console(width=200)  # files and pipes get whole tables
+    screen.print(comparison_table(comparison, seed=settings.seed))
     if check_convergence:
-        out.print(convergence_table(comparison))
+        screen.print(convergence_table(comparison))
     for line in comparison.headline():
         console.print(line)
     folders = [*comparison.results, *(f"{n}-gap" for n, g in comparison.gaps.items() if g)]
