@@ -84,6 +84,16 @@ console = Console(stderr=True)
 out = Console()
 
 
+#: Options several commands share, declared once.
+_cache_dir_option = click.option(
+    "--cache-dir", type=click.Path(file_okay=False, path_type=Path),
+    default=Path(".cache/ruralroute"), show_default=True,
+    help="Where travel matrices are cached between runs.")
+_engine_option = click.option(
+    "--engine", type=click.Choice(sorted(ENGINES)), default=None,
+    help="Routing engine [default: the scenario's solver.engine].")
+
+
 class _Group(click.Group):
     """A click group that turns domain errors into one line: exit code 1 for a search that fell
     short, 2 for bad input."""
@@ -123,11 +133,8 @@ def _step_printer(verbose: bool) -> StepProgress:
 @click.option("--seed", type=int, default=None,
               help="Seed recorded in the plan and passed to engines that use one "
                    "[default: the scenario's solver.seed].")
-@click.option("--engine", type=click.Choice(sorted(ENGINES)), default=None,
-              help="Routing engine [default: the scenario's solver.engine].")
-@click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path),
-              default=Path(".cache/ruralroute"), show_default=True,
-              help="Where travel matrices are cached between runs.")
+@_engine_option
+@_cache_dir_option
 @click.option("--tiles/--no-tiles", default=False, show_default=True,
               help="Offer OpenStreetMap web tiles as a base layer on the map (needs internet "
                    "when the map is opened; the default map draws only shipped data).")
@@ -202,11 +209,8 @@ def solve(scenario: Path, out_dir: Path, time_limit: float | None, seed: int | N
               help="Solve every strategy again with twice the budget and report how many "
                    "points each saving moved (convergence.csv, comparison.md, report.html).")
 @click.option("--seed", type=int, default=None, help="Seed [default: the scenario's solver.seed].")
-@click.option("--engine", type=click.Choice(sorted(ENGINES)), default=None,
-              help="Routing engine [default: the scenario's solver.engine].")
-@click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path),
-              default=Path(".cache/ruralroute"), show_default=True,
-              help="Where travel matrices are cached between runs.")
+@_engine_option
+@_cache_dir_option
 @click.option("--coalitions", "with_coalitions", is_flag=True,
               help="Also cost every coalition of the carriers (on a local Dask cluster, cached "
                    "in --out/coalitions/) and put their bills under each allocation rule into "
@@ -292,9 +296,7 @@ def compare(scenario: Path, out_dir: Path, strategy_list: str, cost_model_files:
 @click.option("--strategy", type=click.Choice(Strategy.values()),
               default="consolidated", show_default=True,
               help="When SOURCE is a scenario: the strategy to plan with.")
-@click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path),
-              default=Path(".cache/ruralroute"), show_default=True,
-              help="Where travel matrices are cached between runs.")
+@_cache_dir_option
 def sheets(source: Path, out_dir: Path, landscape: bool, time_limit: float | None,
            seed: int | None, cache_dir: Path, strategy: str = "consolidated") -> None:
     """Write printable route sheets: one PDF page per vehicle, and the same as HTML.
@@ -520,16 +522,13 @@ def scenario_new(osm: Path, county: str | None, region: bool, out_dir: Path, see
                    "a shipped one by name (diesel, electric) or a TOML file; repeatable "
                    "[default: the scenario's [costs] model].")
 @click.option("--seed", type=int, default=None, help="Seed [default: the scenario's solver.seed].")
-@click.option("--engine", type=click.Choice(sorted(ENGINES)), default=None,
-              help="Routing engine [default: the scenario's solver.engine].")
+@_engine_option
 @click.option("--scheduler", default=None, metavar="ADDRESS",
               help="Dask scheduler to submit to, e.g. tcp://10.0.0.5:8786 [default: start a "
                    "local cluster].")
 @click.option("--workers", type=click.IntRange(min=1), default=None,
               help="Worker processes of the local cluster [default: one per core].")
-@click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path),
-              default=Path(".cache/ruralroute"), show_default=True,
-              help="Where travel matrices are cached between runs.")
+@_cache_dir_option
 def coalitions_command(scenario: Path, out_dir: Path, time_limit: float | None,
                        cost_model_files: tuple[str, ...], seed: int | None, engine: str | None,
                        scheduler: str | None, workers: int | None, cache_dir: Path) -> None:
