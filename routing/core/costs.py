@@ -168,8 +168,9 @@ def saving_pct(strategy: LikeForLike, baseline: LikeForLike) -> float | None:
     where ``p`` is cost per parcel delivered, like for like (gap included on both sides).
 
     Positive means cheaper per parcel than the baseline. None (no saving to speak of) when
-    either side delivers no parcel or the baseline's day costs nothing: there is no per-parcel
-    figure to compare, and a strategy that delivers nothing must never show a saving.
+    either side delivers no parcel, counting the parcels its gap plan delivers, or the
+    baseline's day costs nothing: there is no per-parcel figure to compare. A strategy whose own
+    routes deliver nothing is judged on its gap plan, the carriers' vans doing the whole day.
     """
     mine, base = strategy.per_parcel, baseline.per_parcel
     if mine is None or base is None or base <= 0:

@@ -11,6 +11,11 @@ and must stay within ``max_duration_s``; it must be back by ``min(shift end, dep
 Because leaving later never shortens the day's end, the best departure is the latest one that
 still keeps every window: :func:`schedule` finds it with one backward pass.
 
+A stop no vehicle can serve on a trip of its own cannot be served on any longer route either:
+the travel times are fastest road paths plus the access legs at both ends, so they obey the
+triangle inequality, and service times only add. That is what lets the engines leave such stops
+out and the checker call them "unreachable" from a lone trip alone.
+
 Loads follow simultaneous pickup and delivery: a vehicle leaves with every parcel of its route
 aboard; at each stop it drops the stop's delivery and takes its pickup, and the load must fit the
 capacity in every dimension when leaving the depot and after every stop.

@@ -27,23 +27,31 @@ RETRY_FIRST_SOLUTIONS: tuple[str, ...] = ("PARALLEL_CHEAPEST_INSERTION", "SAVING
 
 def retries(engine: Engine, problem: Problem, settings: SolveSettings
             ) -> list[tuple[Engine, SolveSettings, str]]:
-    """The searches tried after ``engine`` with ``settings`` fell short, with a label each."""
+    """The searches tried after ``engine`` with ``settings`` fell short, with a label each.
+
+    ``auto`` is retried as the engine it runs: OR-Tools where PyVRP cannot model the problem,
+    else PyVRP with seeds past both of its first two. A switch to the other engine drops any
+    ``solution_limit``, which counts solutions in OR-Tools but iterations in PyVRP.
+    """
+    if engine.name == "auto" and pyvrp_unsupported(problem):
+        engine = make_engine("ortools")
     if engine.name == "ortools":
         start = next(f for f in RETRY_FIRST_SOLUTIONS if f != settings.first_solution)
         other = dataclasses.replace(settings, first_solution=start)
         label = f"first solution {start}"
     else:
-        other = dataclasses.replace(settings, seed=settings.seed + 1)
+        step = 2 if engine.name == "auto" else 1  # auto runs seeds s and s + 1
+        other = dataclasses.replace(settings, seed=settings.seed + step)
         label = f"seed {other.seed}"
     longer = dataclasses.replace(
         other, time_limit_s=2 * settings.time_limit_s,
         solution_limit=None if settings.solution_limit is None else 2 * settings.solution_limit)
     tries = [(engine, other, label), (engine, longer, f"{label}, twice the time")]
+    switched = dataclasses.replace(longer, seed=settings.seed, solution_limit=None)
     if engine.name == "ortools" and not pyvrp_unsupported(problem):
-        tries.append((make_engine("pyvrp"), longer, "engine pyvrp, twice the time"))
+        tries.append((make_engine("pyvrp"), switched, "engine pyvrp, twice the time"))
     elif engine.name != "ortools":
-        tries.append((make_engine("ortools"), dataclasses.replace(longer, seed=settings.seed),
-                      "engine ortools, twice the time"))
+        tries.append((make_engine("ortools"), switched, "engine ortools, twice the time"))
     return tries
 
 

@@ -130,6 +130,13 @@ def _served_at(local_legs: Sequence[Leg]) -> dict[str, list[Stop]]:
     return served
 
 
+def _villages_at(local_legs: Sequence[Leg]) -> dict[str, frozenset[str]]:
+    """The ids of the villages each station's rounds serve, whatever their order: what decides
+    the trunk's loads."""
+    return {station: frozenset(s.id for s in stops)
+            for station, stops in _served_at(local_legs).items()}
+
+
 def _settle_relay(runner: Runner, stations: Sequence[Depot], local_legs: list[Leg]
                   ) -> tuple[Leg | None, list[Leg], dict[str, str]]:
     """Plan the trunk for what the local rounds serve, re-solve rounds that would leave before
@@ -152,7 +159,7 @@ def _settle_relay(runner: Runner, stations: Sequence[Depot], local_legs: list[Le
         (solved,) = runner.solve([("trunk", Echelon.TRUNK, trunk)])
         trunk_leg = replace(solved, location_of=location_of)  # split loads stand at a station
         settled = _after_trunk(runner, local_legs, trunk_leg, location_of, relay.transfer_s)
-        if _served_at(settled) == served_at:
+        if _villages_at(settled) == _villages_at(local_legs):
             return trunk_leg, settled, location_of
         local_legs = settled
     raise SearchError(f"{sc.path}: township-relay: the trunk and the local rounds did not "

@@ -16,7 +16,7 @@ import time
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 
-from routing.core import Plan, Problem
+from routing.core import Plan, Problem, SearchError
 from routing.solving.checker import check_plan
 from routing.solving.diagnose import explain_unserved
 from routing.solving.engines.base import SolveSettings
@@ -27,17 +27,22 @@ from routing.solving.registry import make_engine
 Job = tuple[str, SolveSettings]
 
 
-def _solve_job(engine: str, problem: Problem, settings: SolveSettings) -> Plan:
-    return make_engine(engine).solve(problem, settings)
+def _solve_job(engine: str, problem: Problem, settings: SolveSettings) -> Plan | SearchError:
+    """One job's plan, or the SearchError of a search that fell short (the other jobs may not)."""
+    try:
+        return make_engine(engine).solve(problem, settings)
+    except SearchError as exc:
+        return exc
 
 
 def _cores() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
-def run_jobs(problem: Problem, jobs: Sequence[Job]) -> list[Plan]:
-    """Every job's plan, in job order: in parallel processes when there are cores for them,
-    else one after another with the time limit shared out so the wall time stays the same.
+def run_jobs(problem: Problem, jobs: Sequence[Job]) -> list[Plan | SearchError]:
+    """Every job's plan (or its SearchError), in job order: in parallel processes when there are
+    cores for them, else one after another with the time limit shared out so the wall time stays
+    the same.
 
     Processes are forked where the platform allows (no re-import, the problem is inherited);
     inside a daemonic worker (e.g. a ``multiprocessing.Pool`` running a sweep), which may not
@@ -77,7 +82,11 @@ def solve_portfolio(problem: Problem, jobs: Sequence[Job], name: str,
     started = time.perf_counter()
     if not jobs:
         raise ValueError("jobs: a portfolio needs at least one engine configuration")
-    best = best_plan(problem, run_jobs(problem, jobs), objective)
+    outcomes = run_jobs(problem, jobs)
+    plans = [p for p in outcomes if isinstance(p, Plan)]
+    if not plans:
+        raise next(e for e in outcomes if isinstance(e, SearchError))
+    best = best_plan(problem, plans, objective)
     return dataclasses.replace(best, engine=f"{name}({best.engine})",
                                solve_time_s=round(time.perf_counter() - started, 3))
 

@@ -6,12 +6,24 @@ import dataclasses
 import itertools
 
 import numpy as np
+import pytest
 
-from routing.core import Depot, Plan, Problem, Route, Stop, Unserved, VehicleType, build_problem
+from routing.core import (
+    Depot,
+    Plan,
+    Problem,
+    Route,
+    SearchError,
+    Stop,
+    Unserved,
+    VehicleType,
+    build_problem,
+)
 from routing.solving import (
     DROPPED_BY_ENGINE,
     ENGINES,
     AutoEngine,
+    OrToolsEngine,
     OrToolsParallelEngine,
     PyVrpEngine,
     SolveSettings,
@@ -197,3 +209,20 @@ def test_a_pyvrp_seed_changes_the_plan_and_the_same_seed_repeats_it():
         again = PyVrpEngine().solve(problem, dataclasses.replace(UNSETTLED, seed=seed))
         assert again.routes == by_seed[seed].routes, seed
         assert sum(_driven_m(problem, r) for r in again.routes) == again.distance_m
+
+
+def test_a_portfolio_keeps_the_plan_of_a_job_whose_search_did_not_fail(monkeypatch, three_stops):
+    def one_fails(engine: str, problem: Problem, settings: SolveSettings) -> Plan | SearchError:
+        if engine == "pyvrp":
+            return SearchError("pyvrp found no feasible routes")
+        return OrToolsEngine().solve(problem, settings)
+
+    monkeypatch.setattr(portfolio, "_solve_job", one_fails)
+    monkeypatch.setattr(portfolio, "_cores", lambda: 1)
+    plan = portfolio.solve_portfolio(three_stops, [("pyvrp", FAST), ("ortools", FAST)], "auto",
+                                     FAST.objective)
+    assert plan.engine == "auto(ortools)" and plan.unserved == ()
+    monkeypatch.setattr(portfolio, "_solve_job",
+                        lambda *_: SearchError("pyvrp found no feasible routes"))
+    with pytest.raises(SearchError, match="pyvrp found no feasible routes"):
+        portfolio.solve_portfolio(three_stops, [("pyvrp", FAST)], "auto", FAST.objective)

@@ -11,7 +11,7 @@ from click.testing import CliRunner
 import routing.solving.solve
 from cli import main
 from routing.core import Plan, Problem, SearchError, Unserved
-from routing.solving import ENGINES, OrToolsEngine, SolveSettings, solve_checked
+from routing.solving import ENGINES, OrToolsEngine, SolveSettings, make_engine, solve_checked
 from tests.test_cli import SMALL
 
 FAST = SolveSettings(time_limit_s=1, solution_limit=50)
@@ -108,3 +108,12 @@ def test_a_retried_search_is_said_on_the_terminal_and_in_plan_json(monkeypatch, 
     (leg,) = json.loads((out / "plan.json").read_text(encoding="utf-8"))["legs"]
     assert leg["notes"] == [n for n in leg["notes"] if "solved with first solution "
                             "PARALLEL_CHEAPEST_INSERTION" in n] != []
+
+
+def test_auto_is_retried_past_both_of_its_seeds_and_a_switch_drops_the_solution_limit(
+        three_stops):
+    tries = routing.solving.solve.retries(make_engine("auto"), three_stops, FAST)
+    assert [(engine.name, label) for engine, _, label in tries] == [
+        ("auto", "seed 3"), ("auto", "seed 3, twice the time"),
+        ("ortools", "engine ortools, twice the time")]
+    assert [s.solution_limit for _, s, _ in tries] == [50, 100, None]
