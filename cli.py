@@ -30,6 +30,7 @@ from routing.core import STRATEGIES, RuralRouteError, SearchError, Strategy
 from routing.inputs import Scenario, load_cost_model, load_scenario, load_sweep
 from routing.pipeline import Timings, locate, settings_document, settings_for
 from routing.reports import (
+    comparison_map_html,
     comparison_markdown,
     sheets_from_plan_dir,
     sheets_from_result,
@@ -266,9 +267,9 @@ def compare(scenario: Path, out_dir: Path, strategy_list: str, cost_model_files:
         study = _compare_study(sc, settings, comparison, engine=engine, cache_dir=cache_dir,
                                out_dir=out_dir)
         written += ["coalitions.csv", "allocation.csv", "blocking.csv"]
-    map_path = write_comparison_map(comparison, out_dir / "map.html")
-    write_report_html(out_dir / "report.html", comparison, study=study,
-                      map_html=map_path.read_text(encoding="utf-8"),
+    map_page = comparison_map_html(comparison)
+    write_comparison_map(out_dir / "map.html", map_page)
+    write_report_html(out_dir / "report.html", comparison, study=study, map_html=map_page,
                       run={"engine": engine or sc.solver.engine, "seed": settings.seed,
                            **settings_document(settings)})
     screen = out if out.is_terminal else Console(width=200)  # files and pipes get whole tables

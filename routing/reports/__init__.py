@@ -74,6 +74,7 @@ from routing.reports.webmap import (
 )
 from routing.reports.write import (
     MAP_ROAD_CLASSES,
+    comparison_map_html,
     leg_geometries,
     map_context,
     route_lines,
@@ -98,6 +99,7 @@ __all__ = [
     "SheetStop",
     "build_sheets",
     "check_document",
+    "comparison_map_html",
     "comparison_markdown",
     "cumulative_distances",
     "find_cjk_font",

@@ -134,14 +134,21 @@ def write_strategy_map(result: StrategyResult, path: Path, *, tiles: bool = Fals
     return save_map(fmap, path)
 
 
-def write_comparison_map(comparison: Comparison, path: Path, *, tiles: bool = False) -> Path:
-    """One map with a switchable layer per strategy, on the scenario's roads and boundary."""
+def comparison_map_html(comparison: Comparison, *, tiles: bool = False) -> str:
+    """One map page with a switchable layer per strategy, on the scenario's roads and boundary."""
     layers = []
     for name, result in comparison.results.items():
         parts, geometries = _village_legs(result)
         layers.append(PlanLayer(name, tuple(parts), geometries))
     first = next(iter(comparison.results.values()))
     boundary, roads = map_context(first.scenario, first.geography)
-    return save_map(strategies_map(layers, boundary=boundary, roads=roads,
-                                   title=f"{comparison.scenario.title} — strategies",
-                                   tiles=tiles), path)
+    return str(strategies_map(layers, boundary=boundary, roads=roads,
+                              title=f"{comparison.scenario.title} — strategies",
+                              tiles=tiles).get_root().render())
+
+
+def write_comparison_map(path: Path, page: str) -> Path:
+    """Write the strategies map page (:func:`comparison_map_html`) to ``path``."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(page, encoding="utf-8")
+    return path

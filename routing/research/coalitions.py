@@ -41,9 +41,10 @@ import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from distributed import Client, as_completed
+if TYPE_CHECKING:
+    from distributed import Client
 
 from routing.core import (
     CostBreakdown,
@@ -379,6 +380,8 @@ def solve_missing(tasks: Sequence[CoalitionTask], store: CoalitionStore, *,
     futures = [client.submit(solve_remote, t, key=f"ruralroute-coalition-{t.key}",
                              pure=False, retries=0) for t in todo]
     try:
+        from distributed import as_completed  # noqa: PLC0415 (Dask loads only when a cluster runs)
+
         for future in as_completed(futures):  # type: ignore[no-untyped-call]
             run = future.result()
             if isinstance(run, CoalitionFailure):

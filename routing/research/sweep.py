@@ -48,8 +48,10 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from distributed import Client, Future, LocalCluster, as_completed
+if TYPE_CHECKING:
+    from distributed import Client, Future
 
 from routing.core import ModelError
 from routing.research.results import FAILED, OK, ResultsStore
@@ -114,6 +116,8 @@ def dask_client(*, scheduler: str | None = None, workers: int | None = None,
     The local cluster listens on loopback only, one single-threaded worker process per core
     (the solvers are single-threaded and hold the GIL); its status pages too use loopback.
     """
+    from distributed import Client, LocalCluster  # noqa: PLC0415 (Dask loads only when a cluster runs)
+
     # distributed leaves these constructors and close() unannotated.
     if scheduler:
         client = Client(scheduler, timeout=f"{timeout_s}s")  # type: ignore[no-untyped-call]
@@ -158,6 +162,8 @@ def execute(cells: Sequence[Cell], store: ResultsStore, client: Client | None, *
         raise ModelError(f"client: a Dask client is needed to run {len(todo)} cells")
     by_key = {task_key(c): c for c in todo}
     futures = [client.submit(run_cell, c, key=task_key(c), pure=False, retries=0) for c in todo]
+    from distributed import as_completed  # noqa: PLC0415 (Dask loads only when a cluster runs)
+
     # distributed leaves as_completed's methods unannotated.
     pending = as_completed(futures)  # type: ignore[no-untyped-call]
     try:

@@ -19,6 +19,7 @@ from click.testing import CliRunner
 from cli import main
 from routing.reports import route_colour, route_map, save_map
 from routing.reports.report_html import write_report_html
+from routing.research.coalition_study import Bill, BlockingCoalition
 from tests.routing.reports._plan_fixtures import (
     BOUNDARY,
     ROADS,
@@ -30,8 +31,6 @@ from tests.routing.reports.test_report_html import (
     HOSTILE,
     HOSTILE_CARRIER,
     MODEL_NAME,
-    Bill,
-    Block,
     Study,
     hostile_comparison,
 )
@@ -136,7 +135,7 @@ def test_hostile_names_show_as_text_in_the_report_and_its_map(open_page, tmp_pat
                         tmp_path / "map.html")
     study = Study(allocations=(Bill(MODEL_NAME, "shapley", "a", 60.0, 80.0, 25.0, False),
                                Bill(MODEL_NAME, "shapley", "b", 40.0, 50.0, 20.0, True)),
-                  blocking=(Block(MODEL_NAME, "shapley", ("a",), 5.0),))
+                  blocking=(BlockingCoalition(MODEL_NAME, "shapley", ("a",), 5.0),))
     path = write_report_html(tmp_path / "report.html", hostile_comparison(),
                              map_html=map_path.read_text(encoding="utf-8"), study=study)
     watched = open_page(path)

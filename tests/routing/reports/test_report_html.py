@@ -24,6 +24,7 @@ from routing.reports.report_html import (
     render_report_html,
     write_report_html,
 )
+from routing.research.coalition_study import Bill, BlockingCoalition
 from routing.solving import SolveSettings
 from routing.strategies import Comparison, gap_plan, run_strategy
 from tests.routing.strategies.strategy_world import COSTS, world
@@ -187,28 +188,9 @@ def test_the_map_page_is_inlined_whole_in_an_iframe_srcdoc(comparison, tmp_path)
 
 
 @dataclass(frozen=True)
-class Bill:
-    cost_model: str
-    rule: str
-    carrier: str
-    cost: float
-    standalone_cost: float
-    saving_pct: float
-    in_core: bool
-
-
-@dataclass(frozen=True)
-class Block:
-    cost_model: str
-    rule: str
-    members: tuple[str, ...]
-    excess: float
-
-
-@dataclass(frozen=True)
 class Study:
     allocations: tuple[Bill, ...]
-    blocking: tuple[Block, ...]
+    blocking: tuple[BlockingCoalition, ...]
 
 
 def test_carriers_bills_and_stability_come_from_the_study(comparison):
@@ -217,7 +199,7 @@ def test_carriers_bills_and_stability_come_from_the_study(comparison):
                      Bill(MODEL_NAME, "shapley", "b", 40.0, 50.0, 20.0, True),
                      Bill(MODEL_NAME, "parcels", "a", 75.0, 80.0, 6.25, False),
                      Bill(MODEL_NAME, "parcels", "b", 25.0, 50.0, 50.0, True)),
-        blocking=(Block(MODEL_NAME, "parcels", ("a",), 12.0),))
+        blocking=(BlockingCoalition(MODEL_NAME, "parcels", ("a",), 12.0),))
     page = render_report_html(comparison, study=study)
     section = page.split('<section id="coalitions">')[1].split("</section>")[0]
     rows = [[unescape(c) for c in re.findall(r"<td[^>]*>(.*?)</td>", tr, re.S)]
