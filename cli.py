@@ -26,7 +26,7 @@ from rich.table import Table
 
 from geodata import read_counties
 from routing.builder import DEFAULT_SEED, build_county_scenario, build_region_scenario
-from routing.core import STRATEGIES, RuralRouteError, SearchError, Strategy
+from routing.core import STRATEGIES, InputError, RuralRouteError, SearchError, Strategy
 from routing.inputs import Scenario, load_cost_model, load_scenario, load_sweep
 from routing.pipeline import Timings, locate, settings_document, settings_for
 from routing.reports import (
@@ -62,12 +62,15 @@ from routing.research import (
     default_workers,
     execute,
     expand,
-    mean_gap,
+    instance_paths,
     read_instance,
     run_instance,
     savings_summary,
     status_counts,
     strategy_summary,
+    summary_header,
+    summary_rows,
+    summary_table_rows,
     table_rows,
     write_bench_csv,
     write_plots,
@@ -322,42 +325,52 @@ def sheets(source: Path, out_dir: Path, landscape: bool, time_limit: float | Non
 
 
 @main.command()
-@click.argument("files", nargs=-1, required=True,
-                type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--engine", type=click.Choice(sorted(ENGINES)), default="auto", show_default=True,
-              help="Routing engine to benchmark.")
+@click.argument("paths", nargs=-1, required=True,
+                type=click.Path(exists=True, path_type=Path))
+@click.option("--engine", "engines", multiple=True, default=("ortools", "pyvrp", "auto"),
+              show_default=True, metavar="NAME",
+              help=f"Engine to benchmark; repeat for several ({', '.join(sorted(ENGINES))}).")
 @click.option("--time-limit", type=click.FloatRange(min=0.1), default=10.0, show_default=True,
-              help="Solver time limit per instance, in seconds.")
-@click.option("--seed", type=int, default=1, show_default=True, help="Seed for the engine.")
-@click.option("--out", "out_csv", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Also write the results to this CSV file.")
-def bench(files: tuple[Path, ...], engine: str, time_limit: float, seed: int,
+              help="Solver time limit per instance and engine, in seconds.")
+@click.option("--seed", type=int, default=1, show_default=True, help="Seed for the engines.")
+@click.option("--out", "--out-csv", "out_csv", type=click.Path(dir_okay=False, path_type=Path),
+              default=None, help="Also write one row per run to this CSV file.")
+def bench(paths: tuple[Path, ...], engines: tuple[str, ...], time_limit: float, seed: int,
           out_csv: Path | None) -> None:
-    """Solve VRPLIB FILES (CVRPLIB .vrp, Solomon VRPTW) and compare with the best known.
+    """Solve VRPLIB instances (CVRPLIB .vrp, Solomon VRPTW .txt) and compare with the best known.
 
-    The best-known cost comes from a .sol file beside each instance or a bks.csv in its folder.
-    Every plan goes through the independent checker; the gap is shown only for feasible plans.
+    PATHS are instance files or folders (every .vrp and Solomon .txt inside, sorted). Each
+    instance is solved by every --engine in turn, so the engines meet the same machine load.
+    The best-known cost comes from a .sol file beside each instance or a bks.csv in its folder;
+    every plan goes through the independent checker and the gap is shown only for feasible
+    plans. The summary gives, per set (CVRP, VRPTW) and engine, the mean gap and the
+    geometric-mean cost ratio against pyvrp in this run.
     """
+    unknown = [name for name in engines if name not in ENGINES]
+    if unknown:
+        raise InputError("--engine", unknown[0], f"unknown engine; choose from "
+                         f"{', '.join(sorted(ENGINES))}")
+    instances = [read_instance(path) for path in instance_paths(paths)]
     settings = SolveSettings(time_limit_s=time_limit, seed=seed)
     results = []
-    for path in files:
-        instance = read_instance(path)
-        console.print(f"[dim]… {instance.name} ({instance.customers} customers) with "
-                      f"{engine}[/dim]")
-        results.append(run_instance(instance, engine, settings))
-    table = Table(title=f"{engine}, {time_limit:g} s per instance, seed {seed}",
-                  title_justify="left")
-    for column in TABLE_HEADER:
-        if column != "engine":
-            table.add_column(column, justify="left" if column == "instance" else "right")
-    for row in table_rows(results):
-        table.add_row(*(cell for i, cell in enumerate(row) if i != TABLE_HEADER.index("engine")))
-    gap = mean_gap(results)
-    table.add_section()
-    table.add_row("mean", "", "", "", "–" if gap is None else f"{gap:.2f}",
-                  f"{sum(r.time_s for r in results) / len(results):.1f}",
-                  f"{sum(r.feasible for r in results)}/{len(results)}")
-    out.print(table)
+    for instance in instances:
+        for engine in dict.fromkeys(engines):
+            console.print(f"[dim]… {instance.name} ({instance.kind}, {instance.customers} "
+                          f"customers) with {engine}[/dim]")
+            results.append(run_instance(instance, engine, settings))
+    title = f"{time_limit:g} s per instance and engine, seed {seed}"
+    # No cell is cut short: on a narrow terminal headers wrap and lines run past its width.
+    for header, rows, name in ((TABLE_HEADER, table_rows(results), title),
+                               (summary_header(), summary_table_rows(summary_rows(results)),
+                                f"Summary: means per set and engine ({title})")):
+        table = Table(title=name, title_justify="left")
+        for i, column in enumerate(header):
+            widest = max([len(word) for word in column.split()] + [len(row[i]) for row in rows])
+            table.add_column(column, min_width=widest, justify="left" if column in (
+                "instance", "set", "engine") else "right")
+        for row in rows:
+            table.add_row(*row)
+        out.print(table, crop=False)
     if out_csv is not None:
         write_bench_csv(results, out_csv)
         console.print(f"wrote {out_csv}")

@@ -94,6 +94,8 @@ FIELD_NOTES = (
     "network.max_access_m: villages further than this from any mapped road are reported",
     "  unserved. service.per_stop_s: park, hand over to the village service point, sign;",
     "  service.per_parcel_s: scan and unload one parcel.",
+    "solver.engine: auto runs PyVRP on both cores in rounds, sharing the best checked plan;",
+    "  OR-Tools for what PyVRP cannot model.",
 )
 
 
@@ -287,7 +289,7 @@ def build_county_scenario(osm: str | Path, county: str, out_dir: str | Path, *,
         name=name, title=title, path=out_dir / "scenario.toml",
         network=NetworkSpec(osm=roads, boundary=boundary, max_access_m=MAX_ACCESS_M),
         stops=stops, stations=town_stations(towns), fleet=fleet,
-        solver=SolverSpec(time_limit_s=time_limit_s, objective=Objective.COST))
+        solver=SolverSpec(engine="auto", time_limit_s=time_limit_s, objective=Objective.COST))
     header = [f"{chosen.label}: one day of village delivery, planned three ways: each carrier",
               "from its own branch (independent), one shared fleet from the county joint",
               "distribution centre (consolidated), or trucks to township stations and",

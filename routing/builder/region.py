@@ -27,7 +27,7 @@ from routing.inputs import NetworkSpec, Scenario, SolverSpec, write_scenario
 
 def build_region_scenario(osm: str | Path, out_dir: str | Path, *, name: str, title: str,
                           seed: int = DEFAULT_SEED, van: VanSpec | None = None,
-                          time_limit_s: float = 120.0, engine: str = "pyvrp") -> BuiltScenario:
+                          time_limit_s: float = 120.0, engine: str = "auto") -> BuiltScenario:
     """Write a scenario serving every village of ``osm`` from one hub per county seat.
 
     Township seats are not written: a region has hundreds, and as stations they would only
@@ -39,8 +39,9 @@ def build_region_scenario(osm: str | Path, out_dir: str | Path, *, name: str, ti
     own van type sized to its villages' parcels (:meth:`VanSpec.count_for`), though the solver
     may send any van to any village. The scenario names ``osm`` itself (by a path relative to
     ``out_dir``) rather than a cut, since the whole file is needed. The engine defaults to
-    PyVRP: on the 1,780-village tile with 253 vans from 30 hubs, OR-Tools finds no first solution
-    within minutes, PyVRP a full plan in 120 s (see ``scenarios/anhui/README.md``).
+    ``auto``, which runs PyVRP on both cores here: on the 1,780-village tile with 253 vans from
+    30 hubs, OR-Tools finds no first solution within minutes, PyVRP a full plan in 120 s (see
+    ``scenarios/anhui/README.md``).
 
     Returns
     -------

@@ -49,7 +49,7 @@ class ServiceSpec:
 class SolverSpec:
     """Engine settings; ``solution_limit`` bounds search by work, not time, for reproducibility."""
 
-    engine: str = "ortools"
+    engine: str = "auto"
     time_limit_s: float = 30.0
     first_solution: str = "SAVINGS"
     metaheuristic: str = "GUIDED_LOCAL_SEARCH"
@@ -326,7 +326,7 @@ def read_solver(file: Path, data: Any) -> SolverSpec:
     """``[solver]``: engine, time limit, OR-Tools search, objective, seed, solution limit."""
     t = Table(file, "solver", data)
     spec = SolverSpec(
-        engine=t.one_of("engine", sorted(ENGINES), "ortools"),
+        engine=t.one_of("engine", sorted(ENGINES), "auto"),
         time_limit_s=t.get("time_limit_s", float, 30.0),
         first_solution=t.one_of("first_solution", FIRST_SOLUTION_STRATEGIES, "SAVINGS"),
         metaheuristic=t.one_of("metaheuristic", METAHEURISTICS, "GUIDED_LOCAL_SEARCH"),

@@ -45,7 +45,7 @@ class SweepSpec:
     time_limit_s: float
     demand_scales: tuple[float, ...] = (1.0,)
     fleets: tuple[Mapping[str, int], ...] = ({},)
-    engine: str = "ortools"
+    engine: str = "auto"
     solution_limit: int | None = None
 
     def __post_init__(self) -> None:
@@ -205,8 +205,8 @@ def _read_time_limit(file: Path, data: Mapping[str, Any]) -> float:
 
 
 def _read_engine(file: Path, data: Mapping[str, Any]) -> str:
-    """``engine``: a known engine's name, by default ``ortools``."""
-    engine = data.get("engine", "ortools")
+    """``engine``: a known engine's name, by default ``auto``."""
+    engine = data.get("engine", "auto")
     if engine not in ENGINES:
         raise InputError(file, "engine", f"unknown engine {engine!r}; choose from "
                                          f"{', '.join(ENGINES)}")

@@ -16,6 +16,10 @@ as they do on county scenarios:
 
 The best-known cost comes from a ``.sol`` file beside the instance (VRPLIB solution format,
 ``Cost`` line) or from a ``bks.csv`` (columns ``instance,bks``) in the same folder.
+
+:func:`summary_rows` condenses a run per set (CVRP, VRPTW), time limit and engine: mean gap and
+the geometric-mean cost ratio against a reference engine (PyVRP) measured in the same run.
+:func:`read_split` reads the tuning/reporting split (``benchmarks/split.toml``).
 """
 
 from __future__ import annotations
@@ -24,7 +28,8 @@ import csv
 import math
 import re
 import time
-from collections.abc import Sequence
+import tomllib
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -32,7 +37,7 @@ import numpy as np
 import numpy.typing as npt
 import vrplib
 
-from routing.core import DAY_S, Depot, InputError, Problem, Stop, VehicleType
+from routing.core import DAY_S, Depot, InputError, Problem, SearchError, Stop, VehicleType
 from routing.solving import Engine, SolveSettings, check_plan, explain_unserved, make_engine
 
 #: Dummy coordinates: instance x/y are placed around this point, 1 unit = 1e-4 degree, so the
@@ -69,9 +74,14 @@ class BenchInstance:
 
 @dataclass(frozen=True)
 class BenchResult:
-    """One engine run on one instance, as the table and CSV show it."""
+    """One engine run on one instance, as the table and CSV show it.
+
+    ``kind`` is the instance set (``"CVRP"`` or ``"VRPTW"``); ``produced_by`` is the engine the
+    plan names (for ``auto``, which of its searches won, e.g. ``auto(pyvrp)``).
+    """
 
     instance: str
+    kind: str
     customers: int
     engine: str
     seed: int
@@ -84,6 +94,7 @@ class BenchResult:
     unserved: int
     feasible: bool
     violations: str
+    produced_by: str = ""
 
 
 def nint_euclidean(coords: npt.ArrayLike) -> npt.NDArray[np.int64]:
@@ -236,11 +247,20 @@ def run_instance(instance: BenchInstance, engine: str | Engine, settings: SolveS
     compare it with the best known.
 
     ``feasible`` means the independent checker found no violation and every customer is served;
-    the wall time includes building the engine's model.
+    the wall time includes building the engine's model. A search that finds no plan
+    (:class:`~routing.core.errors.SearchError`) is an infeasible run, not the end of a suite.
     """
     solver = make_engine(engine) if isinstance(engine, str) else engine
     started = time.perf_counter()
-    plan = explain_unserved(instance.problem, solver.solve(instance.problem, settings))
+    try:
+        plan = explain_unserved(instance.problem, solver.solve(instance.problem, settings))
+    except SearchError as exc:
+        return BenchResult(
+            instance=instance.name, kind=instance.kind, customers=instance.customers,
+            engine=solver.name, seed=settings.seed, time_limit_s=settings.time_limit_s,
+            best_known=instance.best_known, cost=None, gap_pct=None,
+            time_s=round(time.perf_counter() - started, 2), routes=0,
+            unserved=instance.customers, feasible=False, violations=str(exc))
     elapsed = time.perf_counter() - started
     report = check_plan(instance.problem, plan, strict=False)
     feasible = report.ok and not plan.unserved
@@ -248,11 +268,11 @@ def run_instance(instance: BenchInstance, engine: str | Engine, settings: SolveS
     gap = (round(gap_percent(cost, instance.best_known), 3)
            if feasible and instance.best_known is not None else None)
     return BenchResult(
-        instance=instance.name, customers=instance.customers, engine=solver.name,
-        seed=settings.seed, time_limit_s=settings.time_limit_s, best_known=instance.best_known,
-        cost=cost if feasible else None, gap_pct=gap, time_s=round(elapsed, 2),
-        routes=len(plan.routes), unserved=len(plan.unserved), feasible=feasible,
-        violations="; ".join(report.violations[:3]))
+        instance=instance.name, kind=instance.kind, customers=instance.customers,
+        engine=solver.name, seed=settings.seed, time_limit_s=settings.time_limit_s,
+        best_known=instance.best_known, cost=cost if feasible else None, gap_pct=gap,
+        time_s=round(elapsed, 2), routes=len(plan.routes), unserved=len(plan.unserved),
+        feasible=feasible, violations="; ".join(report.violations[:3]), produced_by=plan.engine)
 
 
 CSV_FIELDS = tuple(BenchResult.__dataclass_fields__)
@@ -281,28 +301,145 @@ def _fmt(value: float | None, spec: str) -> str:
 
 
 def table_rows(results: Sequence[BenchResult]) -> list[list[str]]:
-    """Rows of the results table: instance, customers, engine, best-known, cost, gap, time,
+    """Rows of the results table: instance, set, customers, engine, best-known, cost, gap, time,
     feasible."""
-    return [[r.instance, str(r.customers), r.engine, _fmt(r.best_known, ",.0f"),
-             _fmt(r.cost, ",.1f" if r.cost is not None and r.cost % 1 else ",.0f"),
+    return [[r.instance, r.kind, str(r.customers), r.engine, _cost(r.best_known), _cost(r.cost),
              _fmt(r.gap_pct, ".2f"), f"{r.time_s:.1f}", "yes" if r.feasible else "NO"]
             for r in results]
 
 
-TABLE_HEADER = ("instance", "customers", "engine", "best known", "cost", "gap %", "time s",
-                "feasible")
+def _cost(value: float | None) -> str:
+    """A cost with one decimal if it has a fraction (Solomon), else as an integer (CVRPLIB)."""
+    return _fmt(value, ",.1f" if value is not None and value % 1 else ",.0f")
+
+
+TABLE_HEADER = ("instance", "set", "customers", "engine", "best known", "cost", "gap %",
+                "time s", "feasible")
+
+
+def _markdown(header: Sequence[str], rows: Iterable[Sequence[str]], left: Sequence[str]) -> str:
+    lines = ["| " + " | ".join(header) + " |",
+             "| " + " | ".join("---" if h in left else "---:" for h in header) + " |"]
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    return "\n".join(lines)
 
 
 def markdown_table(results: Sequence[BenchResult]) -> str:
-    """The results as a markdown table, with each engine's mean gap as a last row."""
-    lines = ["| " + " | ".join(TABLE_HEADER) + " |",
-             "| " + " | ".join("---" if i == 0 or i == 2 else "---:"
-                               for i in range(len(TABLE_HEADER))) + " |"]
-    lines += ["| " + " | ".join(row) + " |" for row in table_rows(results)]
-    for engine in dict.fromkeys(r.engine for r in results):
-        mine = [r for r in results if r.engine == engine]
-        gap = mean_gap(mine)
-        lines.append(f"| **mean** | | {engine} | | | {_fmt(gap, '.2f')} | "
-                     f"{sum(r.time_s for r in mine) / len(mine):.1f} | "
-                     f"{sum(r.feasible for r in mine)}/{len(mine)} |")
-    return "\n".join(lines)
+    """The results as a markdown table, one row per run (means: :func:`summary_markdown`)."""
+    return _markdown(TABLE_HEADER, table_rows(results), ("instance", "set", "engine"))
+
+
+@dataclass(frozen=True)
+class SummaryRow:
+    """One engine on one instance set at one time limit, condensed.
+
+    ``mean_gap_pct`` is ``None`` if any run was infeasible or lacks a best-known cost.
+    ``cost_ratio`` is the geometric mean of cost(engine) / cost(reference) over the ``compared``
+    instances where both were feasible in the same run; ``None`` if there are none (for
+    instance, the reference did not run).
+    """
+
+    kind: str
+    time_limit_s: float
+    engine: str
+    instances: int
+    feasible: int
+    mean_gap_pct: float | None
+    mean_time_s: float
+    reference: str
+    cost_ratio: float | None
+    compared: int
+
+
+def summary_rows(results: Sequence[BenchResult], reference: str = "pyvrp") -> list[SummaryRow]:
+    """Per (set, time limit, engine), in order of appearance: counts, mean gap and the
+    geometric-mean cost ratio against ``reference``.
+
+    Runs are paired by (set, time limit, instance, seed). The ratio is only meaningful within
+    one run, where the engines alternated instance by instance and so met the same machine load:
+    the limits are wall-clock, so ratios from separate runs mix different machine conditions.
+    """
+    ref_cost = {(r.kind, r.time_limit_s, r.instance, r.seed): r.cost
+                for r in results if r.engine == reference and r.cost is not None}
+    groups: dict[tuple[str, float, str], list[BenchResult]] = {}
+    for r in results:
+        groups.setdefault((r.kind, r.time_limit_s, r.engine), []).append(r)
+    rows = []
+    for (kind, limit, engine), mine in groups.items():
+        logs = [math.log(r.cost / ref) for r in mine if r.cost is not None
+                and (ref := ref_cost.get((kind, limit, r.instance, r.seed))) is not None]
+        rows.append(SummaryRow(
+            kind=kind, time_limit_s=limit, engine=engine, instances=len(mine),
+            feasible=sum(r.feasible for r in mine), mean_gap_pct=mean_gap(mine),
+            mean_time_s=sum(r.time_s for r in mine) / len(mine), reference=reference,
+            cost_ratio=math.exp(sum(logs) / len(logs)) if logs else None, compared=len(logs)))
+    return rows
+
+
+def summary_header(reference: str = "pyvrp") -> tuple[str, ...]:
+    """Column names of :func:`summary_table_rows`."""
+    return ("set", "limit s", "engine", "runs", "feasible", "mean gap %", "mean time s",
+            f"cost / {reference}", "pairs")
+
+
+def summary_table_rows(rows: Sequence[SummaryRow]) -> list[list[str]]:
+    """The summary as table cells, in :func:`summary_header`'s order."""
+    return [[r.kind, f"{r.time_limit_s:g}", r.engine, str(r.instances),
+             f"{r.feasible}/{r.instances}", _fmt(r.mean_gap_pct, ".2f"), f"{r.mean_time_s:.1f}",
+             _fmt(r.cost_ratio, ".4f"), str(r.compared)] for r in rows]
+
+
+def summary_markdown(rows: Sequence[SummaryRow]) -> str:
+    """The summary as a markdown table, with a line saying what the ratio compares."""
+    reference = rows[0].reference if rows else "pyvrp"
+    table = _markdown(summary_header(reference), summary_table_rows(rows),
+                      ("set", "engine"))
+    return (f"{table}\n\ncost / {reference}: geometric mean of the cost ratio over the `pairs` "
+            f"of runs on the same instance that both the engine and {reference} solved feasibly "
+            f"in this run (below 1: cheaper than {reference}); comparable within one run only.")
+
+
+#: Suffixes of the files a directory contributes (``.txt`` only if it is a Solomon file).
+INSTANCE_SUFFIXES = (".vrp", ".txt")
+
+
+def instance_paths(paths: Iterable[Path]) -> list[Path]:
+    """The instance files named by ``paths``: files as given, and each directory's CVRPLIB
+    ``.vrp`` and Solomon ``.txt`` files, sorted by name (``.sol``, ``bks.csv`` and READMEs are
+    skipped)."""
+    found: list[Path] = []
+    for path in map(Path, paths):
+        if not path.is_dir():
+            found.append(path)
+            continue
+        inside = sorted(p for p in path.iterdir() if p.is_file() and p.suffix in
+                        INSTANCE_SUFFIXES and (p.suffix == ".vrp" or _is_solomon(p)))
+        if not inside:
+            raise InputError(path, "instances", "no CVRPLIB .vrp or Solomon .txt file in this "
+                             "folder")
+        found += inside
+    return found
+
+
+def read_split(path: Path, part: str) -> frozenset[str]:
+    """The instance names (file stems) of ``part`` (e.g. ``train``) in a split file whose tables
+    list them by set: ``[train] cvrp = [...] vrptw = [...]``."""
+    try:
+        data = tomllib.loads(Path(path).read_text())
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise InputError(path, "format", f"not a readable TOML split ({exc})") from exc
+    table = data.get(part)
+    if not isinstance(table, dict):
+        raise InputError(path, part, f"no such part; the file has {', '.join(data) or 'none'}")
+    names: set[str] = set()
+    for key, value in table.items():
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise InputError(path, f"{part}.{key}", "must be a list of instance names")
+        names.update(value)
+    return frozenset(names)
+
+
+def select_split(paths: Sequence[Path], names: frozenset[str]) -> tuple[list[Path], list[str]]:
+    """The ``paths`` whose stem is in ``names``, and the names no path matched (sorted)."""
+    chosen = [p for p in paths if p.stem in names]
+    return chosen, sorted(names - {p.stem for p in chosen})

@@ -170,3 +170,18 @@ def insertion_fits(problem: Problem, vehicle_type: VehicleType, stop_ids: Sequen
     return any(route_feasible(problem, vehicle_type,
                               [*stop_ids[:k], new_stop, *stop_ids[k:]])
                for k in range(len(stop_ids) + 1))
+
+
+def all_servable(problem: Problem, stops: Sequence[Stop]) -> bool:
+    """Whether every one of ``stops`` can be served by some vehicle type on a trip of its own
+    (:func:`servable_alone`) and the fleet's capacity covers their deliveries and pickups.
+
+    Engines then make every stop mandatory instead of leaving them optional with a penalty for
+    dropping them, which shrinks their search space.
+    """
+    for d in range(len(LOAD_DIMENSIONS)):
+        capacity = sum(v.type.capacity[d] for v in problem.vehicles)
+        if (sum(s.delivery[d] for s in stops) > capacity
+                or sum(s.pickup[d] for s in stops) > capacity):
+            return False
+    return all(servable_alone(problem, stop.id) for stop in stops)

@@ -1,50 +1,177 @@
-"""The ``auto`` engine: pick the engine that fits the problem and use both cores.
+"""The ``auto`` engine: the best of two searches on the machine's two cores, sharing their best.
 
 * Every feature of the problem is one PyVRP's model covers (see
-  :func:`~routing.solving.engines.pyvrp.pyvrp_unsupported`): PyVRP with the given seed on one
-  core and PyVRP with the next seed on the other, keeping the better checked plan. PyVRP's
-  iterated local search lands 0-2 % above the best known where OR-Tools' guided local search
-  lands 3-7 % (benchmarks/README.md), and a second seed is a second chance.
-* Otherwise (a constraint only OR-Tools models): the OR-Tools engine as configured. Two
-  differently configured OR-Tools searches side by side (``ortools-parallel`` in
-  :mod:`routing.solving.engines.portfolio`) measured no better than one (benchmarks/README.md).
+  :func:`~routing.solving.engines.pyvrp.pyvrp_unsupported`):
 
-Both candidates run for the full time limit at once, so ``auto`` takes the same wall time as a
-single engine. With ``solution_limit`` set, each run is reproducible and so is the choice.
+  - the *lead*, PyVRP with the given seed, searches for the whole time limit without a break,
+    exactly as ``--engine pyvrp`` would, and posts its best plan at the end of every round
+    (:func:`rounds_for` rounds);
+  - the *partner*, in a second process, runs PyVRP in those rounds, each with a new seed and
+    starting from the better of its own best and the lead's latest post: a restart from the
+    best plan either search has found;
+  - the better checked plan of the two wins (:func:`~routing.solving.engines.portfolio.best_plan`),
+    so ``auto`` is never worse than the lead, and ``plan.engine`` says which produced it:
+    ``auto(pyvrp)`` or ``auto(pyvrp+exchange)``.
+
+  Restarting a PyVRP search costs it its adapted penalties and acceptance history, so searches
+  that *both* restart every round lost as often as they won (benchmarks/README.md); an
+  uninterrupted lead keeps what a single search does well.
+* Otherwise (a constraint only OR-Tools models): the OR-Tools engine as configured.
+
+Both searches end at a deadline fixed at the start, so ``auto`` takes the same wall time as a
+single engine. With ``solution_limit`` set, the lead posts after fixed iteration counts, the
+partner waits for each post, and the whole search is reproducible. Without a second core (or
+inside a daemonic worker, which may not start processes) ``auto`` is the lead alone.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import math
+import multiprocessing
+import queue
+import time
+from multiprocessing.queues import Queue
 
-from routing.core import Plan, Problem
+from routing.core import Plan, Problem, SearchError
 from routing.solving.engines.base import SolveSettings
 from routing.solving.engines.ortools import OrToolsEngine
-from routing.solving.engines.portfolio import Job, solve_portfolio
-from routing.solving.engines.pyvrp import pyvrp_unsupported
+from routing.solving.engines.portfolio import best_plan, cores
+from routing.solving.engines.pyvrp import PyVrpEngine, pyvrp_unsupported
 from routing.solving.registry import ENGINES
 
+#: Seconds of search per round of the partner (measured: benchmarks/README.md).
+ROUND_S = 2.0
+#: At most this many rounds, however long the time limit.
+MAX_ROUNDS = 8
+#: The label of a plan the partner produced.
+PARTNER = "pyvrp+exchange"
+#: Seconds the lead waits for the partner's plan after the deadline before giving up on it.
+GRACE_S = 30.0
 
-def choose_jobs(problem: Problem, settings: SolveSettings) -> list[Job]:
-    """The engine runs ``auto`` makes for ``problem``; empty means: use OR-Tools alone."""
-    if pyvrp_unsupported(problem):
-        return []
-    return [("pyvrp", settings),
-            ("pyvrp", dataclasses.replace(settings, seed=settings.seed + 1))]
+#: A message from the lead to the partner: a plan, or None when the lead has finished.
+Post = Plan | None
+
+
+def rounds_for(settings: SolveSettings) -> int:
+    """How many rounds a search of ``settings.time_limit_s`` is cut into (at least one)."""
+    return max(1, min(MAX_ROUNDS, math.floor(settings.time_limit_s / ROUND_S)))
+
+
+@dataclasses.dataclass
+class _Posts:
+    """The lead's :class:`~routing.solving.engines.base.Checkpoints`: a post at the end of each
+    round but the last, by iterations when the settings cap them, else by time."""
+
+    inbox: Queue[Post]
+    marks: list[float]
+    by_iterations: bool
+    posted: int = 0
+
+    @classmethod
+    def for_settings(cls, inbox: Queue[Post], settings: SolveSettings) -> _Posts:
+        rounds = rounds_for(settings)
+        total = (settings.time_limit_s if settings.solution_limit is None
+                 else settings.solution_limit)
+        return cls(inbox, [total * k / rounds for k in range(1, rounds)],
+                   settings.solution_limit is not None)
+
+    def due(self, iterations: int, elapsed_s: float) -> bool:
+        done = iterations if self.by_iterations else elapsed_s
+        return self.posted < len(self.marks) and done >= self.marks[self.posted]
+
+    def post(self, plan: Plan) -> None:
+        self.inbox.put(plan)
+        self.posted += 1
+
+
+def _partner(problem: Problem, settings: SolveSettings, initial: Plan | None,
+             inbox: Queue[Post], outbox: Queue[Plan | SearchError], deadline: float) -> None:
+    """The partner's rounds (run in its own process); its best plan goes to ``outbox``."""
+    rounds = rounds_for(settings)
+    limit = None if settings.solution_limit is None else max(1, settings.solution_limit // rounds)
+    best, lead_done = initial, False
+    try:
+        for round_ in range(rounds):
+            if round_ and not lead_done:
+                lead_done, best = _take_post(problem, settings, inbox, best, deadline)
+            left_s = (deadline - time.perf_counter()) / (rounds - round_)
+            if left_s <= 0 and best is not None:
+                break
+            share = dataclasses.replace(settings, seed=settings.seed + 1 + round_,
+                                        time_limit_s=max(left_s, 0.1), solution_limit=limit)
+            plan = dataclasses.replace(PyVrpEngine().solve(problem, share, initial=best),
+                                       engine=PARTNER)
+            best = best_plan(problem, [plan, *([best] if best else [])], settings.objective)
+        assert best is not None  # the first round always runs
+        outbox.put(best)
+    except SearchError as exc:
+        outbox.put(exc)
+    except Exception as exc:  # the lead must hear of any failure rather than wait for it
+        outbox.put(SearchError(f"{problem.name}: auto's partner search failed ({exc!r})"))
+
+
+def _take_post(problem: Problem, settings: SolveSettings, inbox: Queue[Post],
+               best: Plan | None, deadline: float) -> tuple[bool, Plan | None]:
+    """(whether the lead has finished, the better of ``best`` and the lead's next post)."""
+    try:
+        post = inbox.get(timeout=max(deadline - time.perf_counter(), 0.0) + GRACE_S)
+    except queue.Empty:
+        return True, best
+    if post is None:
+        return True, best
+    candidates = [*([best] if best else []), post]
+    return False, best_plan(problem, candidates, settings.objective)
 
 
 class AutoEngine:
-    """PyVRP on both cores where its model fits the problem, else OR-Tools."""
+    """PyVRP and a restarting PyVRP partner on two cores where PyVRP's model fits the problem,
+    else OR-Tools."""
 
     name = "auto"
 
-    def solve(self, problem: Problem, settings: SolveSettings) -> Plan:
-        jobs = choose_jobs(problem, settings)
-        if not jobs:
-            plan = OrToolsEngine().solve(problem, settings)
-            return dataclasses.replace(plan, engine=f"{self.name}({plan.engine})")
-        plan = solve_portfolio(problem, jobs, self.name, settings.objective)
-        return dataclasses.replace(plan, seed=settings.seed)
+    def solve(self, problem: Problem, settings: SolveSettings, *,
+              initial: Plan | None = None) -> Plan:
+        started = time.perf_counter()
+        if pyvrp_unsupported(problem):
+            plan = OrToolsEngine().solve(problem, settings, initial=initial)
+        elif cores() < 2 or multiprocessing.current_process().daemon:
+            plan = PyVrpEngine().solve(problem, settings, initial=initial)
+        else:
+            plan = self._pair(problem, settings, initial, started)
+        return dataclasses.replace(plan, engine=f"{self.name}({plan.engine})", seed=settings.seed,
+                                   solve_time_s=round(time.perf_counter() - started, 3))
+
+    @staticmethod
+    def _pair(problem: Problem, settings: SolveSettings, initial: Plan | None,
+              started: float) -> Plan:
+        """The better checked plan of the lead (here) and the partner (a forked process)."""
+        context = multiprocessing.get_context("fork")
+        inbox: Queue[Post] = context.Queue()
+        inbox.cancel_join_thread()  # posts the partner no longer reads must not block our exit
+        outbox: Queue[Plan | SearchError] = context.Queue()
+        deadline = started + settings.time_limit_s
+        partner = context.Process(target=_partner, daemon=True,
+                                  args=(problem, settings, initial, inbox, outbox, deadline))
+        partner.start()
+        try:
+            lead: Plan | SearchError = PyVrpEngine(
+                _Posts.for_settings(inbox, settings)).solve(problem, settings, initial=initial)
+        except SearchError as exc:
+            lead = exc
+        except BaseException:
+            partner.terminate()
+            raise
+        inbox.put(None)
+        try:
+            other = outbox.get(timeout=max(deadline - time.perf_counter(), 0.0) + GRACE_S)
+        except queue.Empty:
+            other = SearchError(f"{problem.name}: auto's partner search sent no plan")
+        partner.join(timeout=GRACE_S)
+        plans = [p for p in (lead, other) if isinstance(p, Plan)]
+        if not plans:
+            raise lead if isinstance(lead, SearchError) else other  # type: ignore[misc]
+        return best_plan(problem, plans, settings.objective)
 
 
 # The registry cannot import this module (it runs the others through the portfolio, which finds

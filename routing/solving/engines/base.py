@@ -34,6 +34,27 @@ class Engine(Protocol):
 
     name: str
 
-    def solve(self, problem: Problem, settings: SolveSettings) -> Plan:
-        """Return routes for ``problem``; stops not routed are listed with DROPPED_BY_ENGINE."""
+    def solve(self, problem: Problem, settings: SolveSettings, *,
+              initial: Plan | None = None) -> Plan:
+        """Return routes for ``problem``; stops not routed are listed with DROPPED_BY_ENGINE.
+
+        ``initial``, a plan of the same problem, is where the search starts (a warm start); the
+        search keeps it unless it finds better by its own measure of the objective.
+        """
+        ...
+
+
+class Checkpoints(Protocol):
+    """Where a search hands its best plan so far to a search running beside it.
+
+    The search asks :meth:`due` after every iteration and, when it says so, calls :meth:`post`
+    with the plan of its best feasible solution (its routes may leave stops out).
+    """
+
+    def due(self, iterations: int, elapsed_s: float) -> bool:
+        """Whether a plan is wanted now, after ``iterations`` and ``elapsed_s`` of search."""
+        ...
+
+    def post(self, plan: Plan) -> None:
+        """Take ``plan``, the search's best so far."""
         ...

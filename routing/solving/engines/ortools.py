@@ -2,14 +2,25 @@
 
 from __future__ import annotations
 
+import dataclasses
 import time
 
 import numpy as np
-from ortools.constraint_solver import pywrapcp, routing_enums_pb2
+from ortools.constraint_solver import pywrapcp
 
-from routing.core import LOAD_DIMENSIONS, Plan, Problem, Route, SearchError, Unserved
+from routing.core import (
+    LOAD_DIMENSIONS,
+    ModelError,
+    Plan,
+    Problem,
+    Route,
+    SearchError,
+    Unserved,
+)
 from routing.solving.engines.base import DROPPED_BY_ENGINE, SolveSettings
-from routing.solving.feasibility import servable_alone
+from routing.solving.engines.ortools_search import TUNED, OrToolsTuning, parameters
+from routing.solving.feasibility import all_servable, servable_alone
+from routing.solving.objective import plan_objective
 
 #: Upper bound of every time variable: two days in seconds.
 HORIZON_S = 2 * 86_400
@@ -19,6 +30,24 @@ CENTS = 100
 
 def _let_other_threads_run() -> None:
     """Nothing to do: being called from the search is what releases the GIL for a moment."""
+
+
+def _route_indices(problem: Problem, manager: pywrapcp.RoutingIndexManager, plan: Plan
+                   ) -> list[list[int]]:
+    """``plan``'s routes as OR-Tools' routing indices, one list per vehicle (empty: unused)."""
+    vehicle = {v.id: i for i, v in enumerate(problem.vehicles)}
+    routes: list[list[int]] = [[] for _ in problem.vehicles]
+    for route in plan.routes:
+        if route.vehicle not in vehicle:
+            raise ModelError(f"initial: vehicle {route.vehicle!r} is not in problem "
+                             f"{problem.name!r}")
+        unknown = [s for s in route.stops if problem.index.get(s, 0) < len(problem.depots)]
+        if unknown:
+            raise ModelError(f"initial: stop {unknown[0]!r} is not a stop of problem "
+                             f"{problem.name!r}")
+        routes[vehicle[route.vehicle]] = [manager.NodeToIndex(problem.index[s])
+                                          for s in route.stops]
+    return routes
 
 
 class OrToolsEngine:
@@ -34,50 +63,55 @@ class OrToolsEngine:
 
     name = "ortools"
 
-    def solve(self, problem: Problem, settings: SolveSettings) -> Plan:
+    def __init__(self, tuning: OrToolsTuning = TUNED) -> None:
+        self.tuning = tuning
+
+    def solve(self, problem: Problem, settings: SolveSettings, *,
+              initial: Plan | None = None) -> Plan:
         started = time.perf_counter()
         vehicles = problem.vehicles
         starts = [problem.index[v.depot] for v in vehicles]
         manager = pywrapcp.RoutingIndexManager(problem.num_locations, len(vehicles), starts, starts)
         model = pywrapcp.RoutingModel(manager)
 
-        distance_cbs, time_cbs, arc_cbs = self._register_arcs(problem, model, settings.objective)
+        _, time_cbs, arc_cbs = self._register_arcs(problem, model, settings.objective)
         for v, vehicle in enumerate(vehicles):
             model.SetArcCostEvaluatorOfVehicle(arc_cbs[vehicle.type.id], v)
             if settings.objective == "cost":
                 model.SetFixedCostOfVehicle(round(vehicle.type.fixed_cost * CENTS), v)
-        model.AddDimensionWithVehicleTransits(
-            [distance_cbs[v.type.profile] for v in vehicles], 0, 10**9, True, "distance")
         time_transits = [time_cbs[v.type.profile] for v in vehicles]
 
         self._add_loads(problem, model)
         time_dim = self._add_time(problem, model, manager, time_transits)
 
-        penalty = self._drop_penalty(problem)
-        first_depot = len(problem.depots)
-        for offset, stop in enumerate(problem.stops):
-            index = manager.NodeToIndex(first_depot + offset)
-            model.AddDisjunction([index], penalty)
-            if stop.id in problem.excluded or not servable_alone(problem, stop.id):
-                model.ActiveVar(index).SetValue(0)
-
-        params = pywrapcp.DefaultRoutingSearchParameters()
-        params.first_solution_strategy = getattr(
-            routing_enums_pb2.FirstSolutionStrategy, settings.first_solution)
-        params.local_search_metaheuristic = getattr(
-            routing_enums_pb2.LocalSearchMetaheuristic, settings.metaheuristic)
-        params.time_limit.FromMilliseconds(int(settings.time_limit_s * 1000))
-        if settings.solution_limit is not None:
-            params.solution_limit = settings.solution_limit
+        self._add_drops(problem, model, manager)
+        params = parameters(settings, self.tuning)
         # The search holds Python's GIL; a callback per solution found hands it back briefly, so
         # other threads (the CLI's progress display) keep running during a long solve.
         model.AddAtSolutionCallback(_let_other_threads_run)
-        solution = model.SolveWithParameters(params)
+        start = None
+        if initial is not None:
+            model.CloseModelWithParameters(params)
+            start = model.ReadAssignmentFromRoutes(_route_indices(problem, manager, initial), True)
+            if start is None:
+                raise ModelError(f"initial: the routes of plan {initial.problem!r} break a "
+                                 f"constraint of problem {problem.name!r}; start without them")
+            solution = model.SolveFromAssignmentWithParameters(start, params)
+        else:
+            solution = model.SolveWithParameters(params)
         if solution is None:
             raise SearchError(f"ortools found no solution with first solution "
                               f"{settings.first_solution} in {settings.time_limit_s:g} s")
-        return self._read_plan(problem, settings, manager, model, solution, time_dim,
+        plan = self._read_plan(problem, settings, manager, model, solution, time_dim,
                                time.perf_counter() - started)
+        if start is None:
+            return plan
+        # OR-Tools minimises its own integer arc costs; keep the start where it is no worse by ours.
+        given = self._read_plan(problem, settings, manager, model, start, time_dim, 0.0)
+        if plan_objective(problem, given, settings.objective) < plan_objective(
+                problem, plan, settings.objective):
+            return dataclasses.replace(given, solve_time_s=plan.solve_time_s)
+        return plan
 
     @staticmethod
     def _register_arcs(problem: Problem, model: pywrapcp.RoutingModel, objective: str
@@ -102,6 +136,25 @@ class OrToolsEngine:
                 arc_cbs[vt.id] = model.RegisterTransitMatrix(cents.tolist())
         return distance_cbs, time_cbs, arc_cbs
 
+    def _add_drops(self, problem: Problem, model: pywrapcp.RoutingModel,
+                   manager: pywrapcp.RoutingIndexManager) -> None:
+        """Which stops may be left out: none if the tuning says so and the fleet can serve every
+        stop, else any, at a penalty; excluded and unservable stops are left out."""
+        servable = [s for s in problem.stops
+                    if s.id not in problem.excluded and servable_alone(problem, s.id)]
+        required = (self.tuning.required_when_servable and len(servable) == len(problem.stops)
+                    and all_servable(problem, servable))
+        penalty = self._drop_penalty(problem)
+        first_depot = len(problem.depots)
+        chosen = {s.id for s in servable}
+        for offset, stop in enumerate(problem.stops):
+            index = manager.NodeToIndex(first_depot + offset)
+            if required:
+                continue
+            model.AddDisjunction([index], penalty)
+            if stop.id not in chosen:
+                model.ActiveVar(index).SetValue(0)
+
     @staticmethod
     def _drop_penalty(problem: Problem) -> int:
         """A penalty per dropped stop above any detour's cost, so stops are dropped only when
@@ -120,6 +173,8 @@ class OrToolsEngine:
         delivery = problem.delivery_matrix()
         pickup = problem.pickup_matrix()
         for d, dim_name in enumerate(LOAD_DIMENSIONS):
+            if not delivery[:, d].any() and not pickup[:, d].any():
+                continue  # a load no stop has constrains nothing and only slows the search
             capacity = [v.type.capacity[d] for v in problem.vehicles]
             if not pickup[:, d].any():
                 cb = model.RegisterUnaryTransitVector(delivery[:, d].tolist())
@@ -167,7 +222,7 @@ class OrToolsEngine:
                    solution: pywrapcp.Assignment, time_dim: pywrapcp.RoutingDimension,
                    elapsed_s: float) -> Plan:
         ids = [d.id for d in problem.depots] + [s.id for s in problem.stops]
-        distance_dim = model.GetDimensionOrDie("distance")
+        distance = {vt.id: problem.matrices_for(vt)[0] for vt in problem.vehicle_types}
         delivery = problem.delivery_matrix()
         routes: list[Route] = []
         served: set[str] = set()
@@ -178,8 +233,12 @@ class OrToolsEngine:
             stops: list[str] = []
             arrivals: list[int] = []
             load = np.zeros(len(LOAD_DIMENSIONS), dtype=np.int64)
+            previous = manager.IndexToNode(model.Start(v))
+            metres = 0
             while not model.IsEnd(index):
                 node = manager.IndexToNode(index)
+                metres += int(distance[vehicle.type.id][previous, node])
+                previous = node
                 stops.append(ids[node])
                 arrivals.append(solution.Min(time_dim.CumulVar(index)))
                 load += delivery[node]
@@ -190,7 +249,8 @@ class OrToolsEngine:
                 stops=tuple(stops), arrival_s=tuple(arrivals),
                 start_s=solution.Min(time_dim.CumulVar(model.Start(v))),
                 end_s=solution.Min(time_dim.CumulVar(end)),
-                distance_m=solution.Value(distance_dim.CumulVar(end)),
+                distance_m=metres + int(distance[vehicle.type.id][previous,
+                                                                  manager.IndexToNode(end)]),
                 load=tuple(int(x) for x in load)))
             served.update(stops)
         unserved = tuple(Unserved(s.id, DROPPED_BY_ENGINE)

@@ -13,8 +13,9 @@ import dataclasses
 import multiprocessing
 import os
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 
 from routing.core import Plan, Problem, SearchError
 from routing.solving.checker import check_plan
@@ -27,39 +28,63 @@ from routing.solving.registry import make_engine
 Job = tuple[str, SolveSettings]
 
 
-def _solve_job(engine: str, problem: Problem, settings: SolveSettings) -> Plan | SearchError:
+def _solve_job(engine: str, problem: Problem, settings: SolveSettings, initial: Plan | None
+               ) -> Plan | SearchError:
     """One job's plan, or the SearchError of a search that fell short (the other jobs may not)."""
     try:
-        return make_engine(engine).solve(problem, settings)
+        return make_engine(engine).solve(problem, settings, initial=initial)
     except SearchError as exc:
         return exc
 
 
-def _cores() -> int:
+def cores() -> int:
+    """How many cores this process may run on."""
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
-def run_jobs(problem: Problem, jobs: Sequence[Job]) -> list[Plan | SearchError]:
-    """Every job's plan (or its SearchError), in job order: in parallel processes when there are
-    cores for them, else one after another with the time limit shared out so the wall time stays
-    the same.
+@contextmanager
+def job_runner(jobs: int) -> Iterator[JobRunner]:
+    """A :class:`JobRunner` for up to ``jobs`` jobs at a time, its worker processes kept for
+    every batch it runs (so a search in rounds starts them once)."""
+    parallel = min(jobs, cores())
+    if parallel <= 1 or multiprocessing.current_process().daemon:
+        yield JobRunner(None)
+        return
+    methods = multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+    with ProcessPoolExecutor(max_workers=parallel, mp_context=context) as pool:
+        yield JobRunner(pool)
+
+
+@dataclasses.dataclass(frozen=True)
+class JobRunner:
+    """Runs batches of jobs: in parallel processes when there are cores for them, else one after
+    another with the time limit shared out so the wall time stays the same.
 
     Processes are forked where the platform allows (no re-import, the problem is inherited);
     inside a daemonic worker (e.g. a ``multiprocessing.Pool`` running a sweep), which may not
     start children, the jobs run sequentially.
     """
-    parallel = min(len(jobs), _cores())
-    if parallel <= 1 or multiprocessing.current_process().daemon:
-        share = 1 / len(jobs)
-        return [_solve_job(engine, problem, dataclasses.replace(
-                    settings, time_limit_s=settings.time_limit_s * share))
-                for engine, settings in jobs]
-    methods = multiprocessing.get_all_start_methods()
-    context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
-    with ProcessPoolExecutor(max_workers=parallel, mp_context=context) as pool:
-        futures = [pool.submit(_solve_job, engine, problem, settings)
+
+    pool: ProcessPoolExecutor | None
+
+    def run(self, problem: Problem, jobs: Sequence[Job], initial: Plan | None = None
+            ) -> list[Plan | SearchError]:
+        """Every job's plan (or its SearchError), in job order, each started from ``initial``."""
+        if self.pool is None:
+            share = 1 / len(jobs)
+            return [_solve_job(engine, problem, dataclasses.replace(
+                        settings, time_limit_s=settings.time_limit_s * share), initial)
+                    for engine, settings in jobs]
+        futures = [self.pool.submit(_solve_job, engine, problem, settings, initial)
                    for engine, settings in jobs]
         return [f.result() for f in futures]
+
+
+def run_jobs(problem: Problem, jobs: Sequence[Job]) -> list[Plan | SearchError]:
+    """Every job's plan (or its SearchError), in job order, run by a :func:`job_runner`."""
+    with job_runner(len(jobs)) as runner:
+        return runner.run(problem, jobs)
 
 
 def plan_rank(problem: Problem, plan: Plan, objective: str) -> tuple[int, int, int]:
@@ -77,12 +102,13 @@ def best_plan(problem: Problem, plans: Sequence[Plan], objective: str) -> Plan:
 
 
 def solve_portfolio(problem: Problem, jobs: Sequence[Job], name: str,
-                    objective: str) -> Plan:
-    """Run ``jobs`` and return the best plan, labelled ``name(winning engine)``."""
+                    objective: str, initial: Plan | None = None) -> Plan:
+    """Run ``jobs`` (from ``initial``); the best plan, labelled ``name(winning engine)``."""
     started = time.perf_counter()
     if not jobs:
         raise ValueError("jobs: a portfolio needs at least one engine configuration")
-    outcomes = run_jobs(problem, jobs)
+    with job_runner(len(jobs)) as runner:
+        outcomes = runner.run(problem, jobs, initial)
     plans = [p for p in outcomes if isinstance(p, Plan)]
     if not plans:
         raise next(e for e in outcomes if isinstance(e, SearchError))
@@ -111,12 +137,13 @@ class OrToolsParallelEngine:
 
     name = "ortools-parallel"
 
-    def solve(self, problem: Problem, settings: SolveSettings) -> Plan:
+    def solve(self, problem: Problem, settings: SolveSettings, *,
+              initial: Plan | None = None) -> Plan:
         jobs: list[Job] = [("ortools", settings)]
         for first, meta in ORTOOLS_CONFIGS:
-            if len(jobs) >= max(2, _cores()):
+            if len(jobs) >= max(2, cores()):
                 break
             if (first, meta) != (settings.first_solution, settings.metaheuristic):
                 jobs.append(("ortools", dataclasses.replace(
                     settings, first_solution=first, metaheuristic=meta)))
-        return solve_portfolio(problem, jobs, self.name, settings.objective)
+        return solve_portfolio(problem, jobs, self.name, settings.objective, initial)

@@ -89,6 +89,7 @@ def test_county_scenario_solves_on_roads_cut_to_the_county(jia: Path) -> None:
     sc = load_scenario(jia / "scenario.toml")
     result = run_strategy(sc, "consolidated", settings_for(sc, time_limit_s=1))
     assert not result.unserved
+    assert [leg.plan.engine for leg in result.legs] == ["auto(pyvrp)"]  # the built default
     assert sorted(s for leg in result.legs for r in leg.plan.routes for s in r.stops) == sorted(
         s.id for s in sc.stops)
     for leg in result.legs:
@@ -126,6 +127,7 @@ def test_county_scenario_has_carriers_relay_and_costs(jia: Path) -> None:
     assert relay.local_per_station == max(2, math.ceil(parcels / 120 * 1.3))
     assert sc.cost_model is not None and sc.cost_model.name == "diesel"
     assert (sc.solver.objective, sc.solver.first_solution) == ("cost", "SAVINGS")
+    assert sc.solver.engine == "auto"
 
 
 def test_branches_ring_the_seat_on_road_nodes(jia: Path) -> None:
@@ -229,7 +231,7 @@ def test_region_serves_every_village_from_its_nearest_seat(tmp_path: Path) -> No
     for hub in built.hubs:
         (vt,) = [v for v in sc.vehicle_types if v.depot == hub.id]
         assert vt.count == hub.vans >= 1
-    assert sc.stations == () and sc.solver.engine == "pyvrp"
+    assert sc.stations == () and sc.solver.engine == "auto"
     assert sc.network.osm.resolve() == TWO.resolve()
 
 

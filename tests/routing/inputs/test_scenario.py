@@ -38,6 +38,7 @@ def test_the_shipped_default_scenario_loads():
     assert sc.vehicle_types[0].max_duration_s == 9 * 3600
     assert sum(s.parcels for s in sc.stops) == 5418
     assert all(sum(s.parcels_by_carrier.values()) == s.parcels for s in sc.stops)
+    assert sc.solver.engine == "auto"
 
 
 def test_small_scenario_values(scenario_dir):
@@ -51,9 +52,14 @@ def test_small_scenario_values(scenario_dir):
     assert sc.vehicle_type_by_id["trike"].profile == "max25-avoid:motorway,motorway_link"
     assert len(sc.stops) == 9
     assert sc.solver.time_limit_s == 2.0
-    assert sc.solver.seed == 7
+    assert sc.solver.seed == 7 and sc.solver.engine == "ortools"
     assert sc.vehicle_types[0].depot == "jdc"
     assert sc.network.osm == scenario_dir / "roads.osm.pbf"
+
+
+def test_a_solver_naming_no_engine_gets_auto(scenario_dir):
+    _edit(scenario_dir / "scenario.toml", 'engine = "ortools"', "")
+    assert load_scenario(scenario_dir / "scenario.toml").solver.engine == "auto"
 
 
 def test_missing_scenario_file(tmp_path):
@@ -193,7 +199,7 @@ def test_relay_station_must_exist(scenario_dir):
      r"scenario\.toml: depotz: unknown field"),
     ("scenario.toml", 'avoid_roads = ["motorway", "motorway_link"]',
      'avoid_roads = ["motorwya"]', r"vehicle_types\[2\]\.avoid_roads: unknown OSM highway class"),
-    ("scenario.toml", "seed = 7", 'seed = 7\nengine = "gurobi"',
+    ("scenario.toml", 'engine = "ortools"', 'engine = "gurobi"',
      r"solver\.engine: 'gurobi' is not one of auto, ortools, pyvrp"),
     ("scenario.toml", "seed = 7", "seed = 7\nsolution_limit = 0", r"solver\.solution_limit"),
     ("scenario.toml", "max_shift_h = 8", "max_shift_h = 1e12", r"max_shift_h: must be within"),

@@ -53,7 +53,7 @@ def test_a_good_sweep_file_is_read(tmp_path):
     assert spec.name == "t" and spec.scenario_files == (SMALL,)
     assert spec.seeds == (1, 2) and spec.time_limit_s == 1.0 and spec.solution_limit == 20
     assert [p.stem for p in spec.cost_models] == ["diesel", "electric"]
-    assert spec.fleets == ({},)
+    assert spec.fleets == ({},) and spec.engine == "auto"
 
 
 @pytest.mark.parametrize(("name", "counties", "strategies", "seeds"), [
@@ -152,8 +152,9 @@ def test_a_key_changes_when_the_scenario_content_changes():
 @pytest.fixture(scope="module")
 def cells(tmp_path_factory) -> list[Cell]:
     tmp = tmp_path_factory.mktemp("sweep")
-    return expand(load_sweep(_sweep(tmp, GOOD)), scenarios_dir=tmp / "built",
-                  cache_dir=tmp / "cache")
+    # OR-Tools by name: one process per cell, and the engine the rows below expect
+    spec = load_sweep(_sweep(tmp, GOOD + 'engine = "ortools"\n'))
+    return expand(spec, scenarios_dir=tmp / "built", cache_dir=tmp / "cache")
 
 
 def test_run_cell_solves_checks_and_prices_under_every_cost_model(cells):

@@ -45,7 +45,7 @@ def world(*, produce_kg: int = 0) -> tuple[Scenario, Geography]:
         network=NetworkSpec(osm=Path("none.osm.pbf")), depots=tuple(loc.values()), stops=stops,
         vehicle_types=types, stations=(Depot("t1", "station", 116.0, 33.0),),
         service=ServiceSpec(per_stop_s=60, per_parcel_s=0),
-        solver=SolverSpec(time_limit_s=1, objective="cost", solution_limit=300),
+        solver=SolverSpec(engine="ortools", time_limit_s=1, objective="cost", solution_limit=300),
         carriers=(Carrier("a", "A", 0.6, "a-branch", ("a-van",)),
                   Carrier("b", "B", 0.4, "b-branch", ("b-van",))),
         consolidated=FleetSpec("jdc", ("shared-van",)),

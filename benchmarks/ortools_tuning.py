@@ -1,0 +1,187 @@
+"""Tune the OR-Tools engine: run candidate configurations on one part of the benchmark split.
+
+Each candidate is a first-solution strategy, a metaheuristic and an
+:class:`~routing.solving.engines.ortools_search.OrToolsTuning` (search parameters in protobuf
+text format plus model choices). Every (candidate, instance) run is one single-core OR-Tools
+search; ``--jobs 2`` runs two at a time on the two cores. Tune on ``--part train`` only; the
+chosen candidate becomes ``TUNED`` in ``routing/solving/engines/ortools_search.py`` and is
+reported on ``--part test`` by ``cvrplib_suite.py``::
+
+    python benchmarks/ortools_tuning.py ../shared/data/cvrplib ../shared/data/solomon \\
+        --split benchmarks/split.toml --part train --time-limit 10 --jobs 2 \\
+        --candidates base lambda0.2 close-lns --out-dir benchmarks/results
+
+It prints, per candidate and instance set, the mean gap to the best known and the geometric
+mean of the candidate's cost over the first candidate's, and writes every run to a CSV.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import math
+import multiprocessing
+import sys
+import time
+import tomllib
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from rich.console import Console
+from rich.table import Table
+
+from routing.research import read_instance, run_instance
+from routing.research.bench import BenchInstance
+from routing.solving import OrToolsEngine, SolveSettings
+from routing.solving.engines.ortools_search import OrToolsTuning
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One OR-Tools configuration to measure."""
+
+    first_solution: str = "SAVINGS"
+    metaheuristic: str = "GUIDED_LOCAL_SEARCH"
+    tuning: OrToolsTuning = field(default_factory=OrToolsTuning)
+
+
+CLOSE_LNS = """
+local_search_operators {
+  use_global_cheapest_insertion_close_nodes_lns: BOOL_TRUE
+  use_local_cheapest_insertion_close_nodes_lns: BOOL_TRUE
+}
+"""
+PATH_LNS = """
+local_search_operators { use_path_lns: BOOL_TRUE use_inactive_lns: BOOL_TRUE }
+"""
+CHAIN_LNS = """
+local_search_operators {
+  use_global_cheapest_insertion_expensive_chain_lns: BOOL_TRUE
+  use_local_cheapest_insertion_expensive_chain_lns: BOOL_TRUE
+}
+"""
+MORE_MOVES = """
+local_search_operators { use_relocate_neighbors: BOOL_TRUE use_cross_exchange: BOOL_TRUE }
+"""
+
+#: The candidates by name; ``base`` is OR-Tools' defaults with SAVINGS and guided local search.
+CANDIDATES: dict[str, Candidate] = {
+    "base": Candidate(),
+    "lambda0.05": Candidate(tuning=OrToolsTuning(
+        search="guided_local_search_lambda_coefficient: 0.05")),
+    "lambda0.2": Candidate(tuning=OrToolsTuning(
+        search="guided_local_search_lambda_coefficient: 0.2")),
+    "lambda0.3": Candidate(tuning=OrToolsTuning(
+        search="guided_local_search_lambda_coefficient: 0.3")),
+    "close-lns": Candidate(tuning=OrToolsTuning(search=CLOSE_LNS)),
+    "close-lns10": Candidate(tuning=OrToolsTuning(
+        search=CLOSE_LNS + "heuristic_close_nodes_lns_num_nodes: 10")),
+    "path-lns": Candidate(tuning=OrToolsTuning(search=PATH_LNS)),
+    "chain-lns": Candidate(tuning=OrToolsTuning(search=CHAIN_LNS)),
+    "more-moves": Candidate(tuning=OrToolsTuning(search=MORE_MOVES)),
+    "neighbours30": Candidate(tuning=OrToolsTuning(
+        search="ls_operator_neighbors_ratio: 0.3 ls_operator_min_neighbors: 30")),
+    "required": Candidate(tuning=OrToolsTuning(required_when_servable=True)),
+    "lci": Candidate(first_solution="LOCAL_CHEAPEST_INSERTION"),
+    "pci": Candidate(first_solution="PARALLEL_CHEAPEST_INSERTION"),
+    "christofides": Candidate(first_solution="CHRISTOFIDES"),
+    "lns-1s": Candidate(tuning=OrToolsTuning(search="lns_time_limit { seconds: 1 }")),
+}
+
+
+@dataclass(frozen=True)
+class Run:
+    """One candidate on one instance, as the CSV shows it."""
+
+    candidate: str
+    instance: str
+    kind: str
+    customers: int
+    time_limit_s: float
+    cost: float | None
+    gap_pct: float | None
+    time_s: float
+
+
+def select(folders: list[Path], split: Path, part: str) -> list[Path]:
+    """The instance files of ``part`` of ``split``, looked up by stem in ``folders``."""
+    wanted = tomllib.loads(split.read_text())[part]
+    stems = [*wanted.get("cvrp", []), *wanted.get("vrptw", [])]
+    found = {p.stem: p for folder in folders for p in sorted(folder.iterdir())
+             if p.suffix in (".vrp", ".txt") and p.stem != "README"}
+    missing = [s for s in stems if s not in found]
+    if missing:
+        raise SystemExit(f"{split}: {part}: no file for {', '.join(missing)} in the folders given")
+    return [found[s] for s in stems]
+
+
+def _run(task: tuple[str, Candidate, BenchInstance, float]) -> Run:
+    name, candidate, instance, limit = task
+    settings = SolveSettings(time_limit_s=limit, first_solution=candidate.first_solution,
+                             metaheuristic=candidate.metaheuristic)
+    result = run_instance(instance, OrToolsEngine(candidate.tuning), settings)
+    return Run(name, instance.name, instance.kind, instance.customers, limit, result.cost,
+               result.gap_pct, result.time_s)
+
+
+def _geomean_ratio(runs: list[Run], reference: list[Run]) -> float | None:
+    base = {r.instance: r.cost for r in reference}
+    ratios = [r.cost / base[r.instance] for r in runs if r.cost and base.get(r.instance)]
+    if len(ratios) < len(runs):
+        return None
+    return math.exp(sum(map(math.log, ratios)) / len(ratios))
+
+
+def _table(runs: list[Run], names: list[str]) -> Table:
+    table = Table(title="OR-Tools candidates: mean gap % to the best known")
+    for column in ("candidate", "set", "instances", "mean gap %", "geomean vs first"):
+        table.add_column(column, justify="left" if column in ("candidate", "set") else "right")
+    for kind in dict.fromkeys(r.kind for r in runs):
+        reference = [r for r in runs if r.candidate == names[0] and r.kind == kind]
+        for name in names:
+            mine = [r for r in runs if r.candidate == name and r.kind == kind]
+            gaps = [r.gap_pct for r in mine if r.gap_pct is not None]
+            mean = f"{sum(gaps) / len(gaps):.2f}" if len(gaps) == len(mine) else "infeasible"
+            ratio = _geomean_ratio(mine, reference)
+            table.add_row(name, kind, str(len(mine)), mean,
+                          "–" if ratio is None else f"{ratio:.4f}")
+    return table
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("folders", nargs="+", type=Path)
+    parser.add_argument("--split", type=Path, default=Path("benchmarks/split.toml"))
+    parser.add_argument("--part", choices=("train", "test"), default="train")
+    parser.add_argument("--candidates", nargs="+", default=["base"], choices=sorted(CANDIDATES))
+    parser.add_argument("--time-limit", type=float, default=10.0)
+    parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--out-dir", type=Path, default=Path("benchmarks/results"))
+    parser.add_argument("--tag", default="tuning")
+    args = parser.parse_args()
+
+    instances = [read_instance(p) for p in select(args.folders, args.split, args.part)]
+    # Candidates alternate per instance so that they share similar machine conditions.
+    tasks = [(name, CANDIDATES[name], instance, args.time_limit)
+             for instance in instances for name in args.candidates]
+    started = time.perf_counter()
+    with multiprocessing.get_context("fork").Pool(args.jobs) as pool:
+        runs = []
+        for run in pool.imap(_run, tasks):
+            runs.append(run)
+            print(f"{run.candidate:<14} {run.instance:<12} gap {run.gap_pct} %", flush=True)
+    args.out_dir.mkdir(parents=True, exist_ok=True)
+    out = args.out_dir / f"{args.tag}-{args.part}-{args.time_limit:g}s.csv"
+    with out.open("w", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=list(Run.__dataclass_fields__))
+        writer.writeheader()
+        writer.writerows(asdict(r) for r in runs)
+    Console().print(_table(runs, args.candidates))
+    print(f"{len(runs)} runs in {time.perf_counter() - started:.0f} s on "
+          f"{time.strftime('%Y-%m-%d')}; wrote {out}")
+
+
+if __name__ == "__main__":
+    main()
