@@ -2,7 +2,7 @@
 
 Each candidate is a first-solution strategy, a metaheuristic and an
 :class:`~routing.solving.engines.ortools_search.OrToolsTuning` (search parameters in protobuf
-text format plus model choices). Every (candidate, instance) run is one single-core OR-Tools
+text format). Every (candidate, instance) run is one single-core OR-Tools
 search; ``--jobs 2`` runs two at a time on the two cores. Tune on ``--part train`` only; the
 chosen candidate becomes ``TUNED`` in ``routing/solving/engines/ortools_search.py`` and is
 reported on ``--part test`` by ``cvrplib_suite.py``::
@@ -66,7 +66,8 @@ MORE_MOVES = """
 local_search_operators { use_relocate_neighbors: BOOL_TRUE use_cross_exchange: BOOL_TRUE }
 """
 
-#: The candidates by name; ``base`` is OR-Tools' defaults with SAVINGS and guided local search.
+#: The candidates by name; ``base`` is OR-Tools' defaults with SAVINGS and guided local search
+#: (each candidate is a complete configuration, not a change to ``TUNED``).
 CANDIDATES: dict[str, Candidate] = {
     "base": Candidate(),
     "lambda0.05": Candidate(tuning=OrToolsTuning(
@@ -83,11 +84,23 @@ CANDIDATES: dict[str, Candidate] = {
     "more-moves": Candidate(tuning=OrToolsTuning(search=MORE_MOVES)),
     "neighbours30": Candidate(tuning=OrToolsTuning(
         search="ls_operator_neighbors_ratio: 0.3 ls_operator_min_neighbors: 30")),
-    "required": Candidate(tuning=OrToolsTuning(required_when_servable=True)),
     "lci": Candidate(first_solution="LOCAL_CHEAPEST_INSERTION"),
     "pci": Candidate(first_solution="PARALLEL_CHEAPEST_INSERTION"),
     "christofides": Candidate(first_solution="CHRISTOFIDES"),
     "lns-1s": Candidate(tuning=OrToolsTuning(search="lns_time_limit { seconds: 1 }")),
+    "close-lns15": Candidate(tuning=OrToolsTuning(
+        search=CLOSE_LNS + "heuristic_close_nodes_lns_num_nodes: 15")),
+    "close-lns25": Candidate(tuning=OrToolsTuning(
+        search=CLOSE_LNS + "heuristic_close_nodes_lns_num_nodes: 25")),
+    "close-lns40": Candidate(tuning=OrToolsTuning(
+        search=CLOSE_LNS + "heuristic_close_nodes_lns_num_nodes: 40")),
+    "close+lambda0.2": Candidate(tuning=OrToolsTuning(
+        search=CLOSE_LNS + "guided_local_search_lambda_coefficient: 0.2")),
+    "close+moves": Candidate(tuning=OrToolsTuning(search=CLOSE_LNS + MORE_MOVES)),
+    "close+pci": Candidate(first_solution="PARALLEL_CHEAPEST_INSERTION",
+                           tuning=OrToolsTuning(search=CLOSE_LNS)),
+    "close+moves+pci": Candidate(first_solution="PARALLEL_CHEAPEST_INSERTION",
+                                 tuning=OrToolsTuning(search=CLOSE_LNS + MORE_MOVES)),
 }
 
 

@@ -19,7 +19,7 @@ from routing.core import (
 )
 from routing.solving.engines.base import DROPPED_BY_ENGINE, SolveSettings
 from routing.solving.engines.ortools_search import TUNED, OrToolsTuning, parameters
-from routing.solving.feasibility import all_servable, servable_alone
+from routing.solving.feasibility import servable_alone
 from routing.solving.objective import plan_objective
 
 #: Upper bound of every time variable: two days in seconds.
@@ -138,21 +138,17 @@ class OrToolsEngine:
 
     def _add_drops(self, problem: Problem, model: pywrapcp.RoutingModel,
                    manager: pywrapcp.RoutingIndexManager) -> None:
-        """Which stops may be left out: none if the tuning says so and the fleet can serve every
-        stop, else any, at a penalty; excluded and unservable stops are left out."""
-        servable = [s for s in problem.stops
-                    if s.id not in problem.excluded and servable_alone(problem, s.id)]
-        required = (self.tuning.required_when_servable and len(servable) == len(problem.stops)
-                    and all_servable(problem, servable))
+        """Any stop may be left out, at a penalty; excluded and unservable stops are left out.
+
+        (Making the stops mandatory when the fleet can serve them all measured no different on
+        the train instances: the penalty already keeps every stop in: benchmarks/README.md.)
+        """
         penalty = self._drop_penalty(problem)
         first_depot = len(problem.depots)
-        chosen = {s.id for s in servable}
         for offset, stop in enumerate(problem.stops):
             index = manager.NodeToIndex(first_depot + offset)
-            if required:
-                continue
             model.AddDisjunction([index], penalty)
-            if stop.id not in chosen:
+            if stop.id in problem.excluded or not servable_alone(problem, stop.id):
                 model.ActiveVar(index).SetValue(0)
 
     @staticmethod
