@@ -13,14 +13,7 @@ and engine the mean gap and the geometric-mean cost ratio against ``pyvrp`` in t
 ``--jobs N`` runs N single-core engine runs at once in separate processes (refused for the
 engines that use both cores themselves).
 
-``--variant`` measures OR-Tools search settings the engine does not expose yet, by adjusting
-the search parameters it starts from (measurement only; see benchmarks/README.md):
-
-* ``savings`` / ``pca`` / ``pci``: first solution SAVINGS / PATH_CHEAPEST_ARC /
-  PARALLEL_CHEAPEST_INSERTION, guided local search (the engine's own knobs);
-* ``lambda0.2`` / ``lambda0.05``: guided local search penalty coefficient;
-* ``neighbors``: local search operators restricted to each node's 30 nearest neighbours;
-* ``trim``: no dimension for a load that is zero at every stop (the CVRP ``kg``).
+OR-Tools' own search settings are tuned by ``ortools_tuning.py``.
 """
 
 from __future__ import annotations
@@ -32,20 +25,15 @@ import multiprocessing
 import os
 import sys
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
-from contextlib import ExitStack, contextmanager
 from pathlib import Path
-from typing import Any
-from unittest import mock
 
-from ortools.constraint_solver import pywrapcp
 from rich.console import Console
 from rich.table import Table
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from routing.core import Problem
 from routing.research import (
     TABLE_HEADER,
     BenchResult,
@@ -62,73 +50,13 @@ from routing.research import (
     table_rows,
     write_bench_csv,
 )
-from routing.solving import ENGINES, OrToolsEngine, OrToolsParallelEngine, SolveSettings
+from routing.solving import ENGINES, OrToolsParallelEngine, SolveSettings
 
 #: Measured but not shipped: two OR-Tools configurations on the two cores.
 ENGINES.setdefault("ortools-parallel", OrToolsParallelEngine)
 
 #: Engines that use both cores themselves: never run side by side (``--jobs``).
 MULTI_CORE = frozenset({"auto", "ortools-parallel"})
-
-
-def _params_tweak(**fields: float) -> Callable[[], object]:
-    default = pywrapcp.DefaultRoutingSearchParameters
-
-    def make() -> object:
-        params = default()
-        for name, value in fields.items():
-            setattr(params, name, value)
-        return params
-    return make
-
-
-DEFAULT_FIRST = SolveSettings().first_solution
-
-#: name -> (first solution strategy, search-parameter factory or None, trim zero loads)
-VARIANTS: dict[str, tuple[str, Callable[[], object] | None, bool]] = {
-    "default": (DEFAULT_FIRST, None, False),
-    "savings": ("SAVINGS", None, False),
-    "pca": ("PATH_CHEAPEST_ARC", None, False),
-    "pci": ("PARALLEL_CHEAPEST_INSERTION", None, False),
-    "lambda0.2": (DEFAULT_FIRST, _params_tweak(guided_local_search_lambda_coefficient=0.2), False),
-    "lambda0.05": (DEFAULT_FIRST, _params_tweak(guided_local_search_lambda_coefficient=0.05),
-                   False),
-    "neighbors": (DEFAULT_FIRST, _params_tweak(ls_operator_neighbors_ratio=0.0,
-                                               ls_operator_min_neighbors=30), False),
-    "trim": (DEFAULT_FIRST, None, True),
-}
-
-#: ``OrToolsEngine._add_loads``: (problem, OR-Tools routing model) -> None.
-AddLoads = Callable[[Problem, Any], None]
-
-
-@contextmanager
-def _variant(name: str) -> Iterator[str]:
-    """The variant's first solution strategy, with OR-Tools patched as the variant says."""
-    first_solution, params, trim = VARIANTS[name]
-    with ExitStack() as patches:
-        if params is not None:
-            patches.enter_context(
-                mock.patch.object(pywrapcp, "DefaultRoutingSearchParameters", params))
-        if trim:
-            trimmed = staticmethod(_trimmed_loads(OrToolsEngine._add_loads))
-            patches.enter_context(mock.patch.object(OrToolsEngine, "_add_loads", trimmed))
-        yield first_solution
-
-
-def _trimmed_loads(add_loads: AddLoads) -> AddLoads:
-    """``_add_loads`` on a copy of the problem whose all-zero load dimension is dropped."""
-    def add(problem: Problem, model: Any) -> None:
-        used = [d for d in range(2) if problem.delivery_matrix()[:, d].any()
-                or problem.pickup_matrix()[:, d].any()]
-        if len(used) == 2:
-            add_loads(problem, model)
-            return
-        d = used[0] if used else 0
-        cb = model.RegisterUnaryTransitVector(problem.delivery_matrix()[:, d].tolist())
-        model.AddDimensionWithVehicleCapacity(
-            cb, 0, [int(v.type.capacity[d]) for v in problem.vehicles], True, "load")
-    return add
 
 
 @dataclasses.dataclass(frozen=True)
@@ -139,21 +67,13 @@ class Job:
     engine: str
     time_limit_s: float
     seed: int
-    variant: str
 
 
 def run_job(job: Job) -> BenchResult:
-    """Read the instance and solve it with the job's engine under its variant's patches.
-
-    Reads and patches inside the call so a worker process (spawned, not forked) does the same.
-    """
-    with _variant(job.variant) as first_solution:
-        settings = SolveSettings(time_limit_s=job.time_limit_s, seed=job.seed,
-                                 first_solution=first_solution)
-        result = run_instance(read_instance(job.path), job.engine, settings)
-    if job.variant != "default":
-        result = dataclasses.replace(result, engine=f"{job.engine}[{job.variant}]")
-    return result
+    """Read the instance and solve it with the job's engine (read inside the call, so a worker
+    process does the same)."""
+    settings = SolveSettings(time_limit_s=job.time_limit_s, seed=job.seed)
+    return run_instance(read_instance(job.path), job.engine, settings)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -162,7 +82,6 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--engines", nargs="+", default=["ortools", "pyvrp", "auto"])
     parser.add_argument("--time-limits", nargs="+", type=float, default=[10.0])
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--variant", choices=sorted(VARIANTS), default="default")
     parser.add_argument("--split", type=Path, default=None,
                         help="split file, e.g. benchmarks/split.toml (with --part)")
     parser.add_argument("--part", default=None, help="part of the split to run: train or test")
@@ -219,8 +138,8 @@ def _run(jobs: Sequence[Job], workers: int) -> list[BenchResult]:
 
 def _markdown(results: Sequence[BenchResult], args: argparse.Namespace, load: str) -> str:
     split = f"{args.split} [{args.part}]" if args.split else "none (all given instances)"
-    head = (f"Measured {datetime.date.today().isoformat()}, seed {args.seed}, variant "
-            f"{args.variant}, --jobs {args.jobs}; split: {split}; {load}.")
+    head = (f"Measured {datetime.date.today().isoformat()}, seed {args.seed}, "
+            f"--jobs {args.jobs}; split: {split}; {load}.")
     sections = [head, f"## Summary\n\n{summary_markdown(summary_rows(results))}\n"]
     for limit in args.time_limits:
         mine = [r for r in results if r.time_limit_s == limit]
@@ -260,7 +179,7 @@ def main() -> None:
     for path in paths:
         read_instance(path)  # fail on a bad file before any solve
     # Engines alternate per instance so that they share similar machine conditions.
-    jobs = [Job(path, engine, limit, args.seed, args.variant) for limit in args.time_limits
+    jobs = [Job(path, engine, limit, args.seed) for limit in args.time_limits
             for path in paths for engine in dict.fromkeys(args.engines)]
     started = time.perf_counter()
     load_before = os.getloadavg()[0]

@@ -13,7 +13,7 @@ A sweep file (TOML) names the grid::
     time_limit_s = 10                            # search budget of a consolidated-size problem
     demand_scales = [1.0, 2.0]                   # optional: multiply every village's demand
     fleets = [{}, { van = 6 }]                   # optional: vehicle type id -> count ({} = as is)
-    engine = "ortools"                           # optional
+    engine = "auto"                              # optional (the default)
     solution_limit = 200                         # optional: cap solver work for repeatability
 
     [counties]                                   # optional: scenarios built from OSM counties

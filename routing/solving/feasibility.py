@@ -176,8 +176,8 @@ def all_servable(problem: Problem, stops: Sequence[Stop]) -> bool:
     """Whether every one of ``stops`` can be served by some vehicle type on a trip of its own
     (:func:`servable_alone`) and the fleet's capacity covers their deliveries and pickups.
 
-    Engines then make every stop mandatory instead of leaving them optional with a penalty for
-    dropping them, which shrinks their search space.
+    The PyVRP engine then makes every stop a required client instead of an optional one with a
+    prize, which searches markedly better.
     """
     for d in range(len(LOAD_DIMENSIONS)):
         capacity = sum(v.type.capacity[d] for v in problem.vehicles)

@@ -1,19 +1,16 @@
-"""The one engine registry: every engine by the name ``--engine``, scenarios and sweeps use.
-
-``auto`` registers itself here when :mod:`routing.solving.engines.auto` is imported (importing
-any part of :mod:`routing.solving` does that): it runs the other engines through the portfolio,
-which finds them in this registry, so this module cannot import it.
-"""
+"""The one engine registry: every engine by the name ``--engine``, scenarios and sweeps use."""
 
 from __future__ import annotations
 
 from routing.core import ModelError
+from routing.solving.engines.auto import AutoEngine
 from routing.solving.engines.base import Engine
 from routing.solving.engines.ortools import OrToolsEngine
 from routing.solving.engines.pyvrp import PyVrpEngine
 
 #: Engines by name: ``ortools``, ``pyvrp`` and ``auto``.
-ENGINES: dict[str, type[Engine]] = {"ortools": OrToolsEngine, "pyvrp": PyVrpEngine}
+ENGINES: dict[str, type[Engine]] = {"ortools": OrToolsEngine, "pyvrp": PyVrpEngine,
+                                    "auto": AutoEngine}
 
 
 def make_engine(name: str) -> Engine:

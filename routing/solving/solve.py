@@ -15,7 +15,6 @@ import dataclasses
 from routing.core import Plan, Problem, SearchError
 from routing.solving.checker import CheckReport, check_plan
 from routing.solving.diagnose import explain_unserved, missed_stops
-from routing.solving.engines.auto import rounds_for
 from routing.solving.engines.base import Engine, SolveSettings
 from routing.solving.engines.pyvrp import pyvrp_unsupported
 from routing.solving.registry import make_engine
@@ -31,7 +30,7 @@ def retries(engine: Engine, problem: Problem, settings: SolveSettings
     """The searches tried after ``engine`` with ``settings`` fell short, with a label each.
 
     ``auto`` is retried as the engine it runs: OR-Tools where PyVRP cannot model the problem,
-    else ``auto`` with seeds past every one its rounds used. A switch to the other engine drops
+    else ``auto`` with the next seed. A switch to the other engine drops
     any ``solution_limit``, which counts solutions in OR-Tools but iterations in PyVRP.
     """
     if engine.name == "auto" and pyvrp_unsupported(problem):
@@ -41,11 +40,8 @@ def retries(engine: Engine, problem: Problem, settings: SolveSettings
         other = dataclasses.replace(settings, first_solution=start)
         label = f"first solution {start}"
     else:
-        # auto's lead runs seed s and its partner s + 1 to s + rounds (auto._partner), so its
-        # retry starts past all of them. No import cycle: auto.py's imports never reach this
-        # module, and the package imports the engines before it (routing/solving/__init__.py).
-        step = rounds_for(settings) + 1 if engine.name == "auto" else 1
-        other = dataclasses.replace(settings, seed=settings.seed + step)
+        # auto's partner seeds lie far from its lead's (auto.PARTNER_SEEDS), so seed + 1 is new.
+        other = dataclasses.replace(settings, seed=settings.seed + 1)
         label = f"seed {other.seed}"
     longer = dataclasses.replace(
         other, time_limit_s=2 * settings.time_limit_s,

@@ -31,14 +31,14 @@ import math
 import multiprocessing
 import queue
 import time
+from multiprocessing.process import BaseProcess
 from multiprocessing.queues import Queue
 
 from routing.core import Plan, Problem, SearchError
 from routing.solving.engines.base import SolveSettings
 from routing.solving.engines.ortools import OrToolsEngine
-from routing.solving.engines.portfolio import best_plan, cores
 from routing.solving.engines.pyvrp import PyVrpEngine, pyvrp_unsupported
-from routing.solving.registry import ENGINES
+from routing.solving.engines.ranking import best_plan, cores
 
 #: Seconds of search per round of the partner (measured: benchmarks/README.md).
 ROUND_S = 2.0
@@ -48,6 +48,9 @@ MAX_ROUNDS = 8
 PARTNER = "pyvrp+exchange"
 #: Seconds the lead waits for the partner's plan after the deadline before giving up on it.
 GRACE_S = 30.0
+#: The partner's round r uses seed ``seed + PARTNER_SEEDS * (r + 1)``: far from the seeds a sweep
+#: or a retry gives the lead, so the partner never repeats another run's search.
+PARTNER_SEEDS = 1_000_003
 
 #: A message from the lead to the partner: a plan, or None when the lead has finished.
 Post = Plan | None
@@ -58,7 +61,7 @@ def rounds_for(settings: SolveSettings) -> int:
     return max(1, min(MAX_ROUNDS, math.floor(settings.time_limit_s / ROUND_S)))
 
 
-@dataclasses.dataclass
+@dataclasses.dataclass  # not frozen: it counts the posts it has made
 class _Posts:
     """The lead's :class:`~routing.solving.engines.base.Checkpoints`: a post at the end of each
     round but the last, by iterations when the settings cap them, else by time."""
@@ -90,32 +93,34 @@ def _partner(problem: Problem, settings: SolveSettings, initial: Plan | None,
     """The partner's rounds (run in its own process); its best plan goes to ``outbox``."""
     rounds = rounds_for(settings)
     limit = None if settings.solution_limit is None else max(1, settings.solution_limit // rounds)
-    best, lead_done = initial, False
-    try:
-        for round_ in range(rounds):
-            if round_ and not lead_done:
-                lead_done, best = _take_post(problem, settings, inbox, best, deadline)
-            left_s = (deadline - time.perf_counter()) / (rounds - round_)
-            if left_s <= 0 and best is not None:
-                break
-            share = dataclasses.replace(settings, seed=settings.seed + 1 + round_,
-                                        time_limit_s=max(left_s, 0.1), solution_limit=limit)
+    best, lead_done, failure = initial, False, None
+    for round_ in range(rounds):
+        if round_ and not lead_done:
+            lead_done, best = _take_post(problem, settings, inbox, best, deadline)
+        left_s = (deadline - time.perf_counter()) / (rounds - round_)
+        if left_s <= 0 and best is not None:
+            break
+        share = dataclasses.replace(settings, seed=settings.seed + PARTNER_SEEDS * (round_ + 1),
+                                    time_limit_s=max(left_s, 0.1), solution_limit=limit)
+        try:
             plan = dataclasses.replace(PyVrpEngine().solve(problem, share, initial=best),
                                        engine=PARTNER)
-            best = best_plan(problem, [plan, *([best] if best else [])], settings.objective)
-        assert best is not None  # the first round always runs
-        outbox.put(best)
-    except SearchError as exc:
-        outbox.put(exc)
-    except Exception as exc:  # the lead must hear of any failure rather than wait for it
-        outbox.put(SearchError(f"{problem.name}: auto's partner search failed ({exc!r})"))
+        except Exception as exc:  # a failed round costs the round, not what came before
+            failure = exc
+            continue
+        best = best_plan(problem, [plan, *([best] if best else [])], settings.objective)
+    outbox.put(best if best is not None else SearchError(
+        f"{problem.name}: auto's partner search found no plan ({failure!r})"))
 
 
 def _take_post(problem: Problem, settings: SolveSettings, inbox: Queue[Post],
                best: Plan | None, deadline: float) -> tuple[bool, Plan | None]:
-    """(whether the lead has finished, the better of ``best`` and the lead's next post)."""
+    """(whether the lead has finished, the better of ``best`` and the lead's next post; without
+    ``solution_limit``, its newest post, since the rounds follow the clock, not the posts)."""
     try:
         post = inbox.get(timeout=max(deadline - time.perf_counter(), 0.0) + GRACE_S)
+        while settings.solution_limit is None and post is not None and not inbox.empty():
+            post = inbox.get_nowait()
     except queue.Empty:
         return True, best
     if post is None:
@@ -137,6 +142,8 @@ class AutoEngine:
             plan = OrToolsEngine().solve(problem, settings, initial=initial)
         elif cores() < 2 or multiprocessing.current_process().daemon:
             plan = PyVrpEngine().solve(problem, settings, initial=initial)
+            plan = dataclasses.replace(plan, notes=(*plan.notes, "auto ran PyVRP alone: no "
+                                                    "second core, or inside a daemonic worker"))
         else:
             plan = self._pair(problem, settings, initial, started)
         return dataclasses.replace(plan, engine=f"{self.name}({plan.engine})", seed=settings.seed,
@@ -155,25 +162,43 @@ class AutoEngine:
                                   args=(problem, settings, initial, inbox, outbox, deadline))
         partner.start()
         try:
-            lead: Plan | SearchError = PyVrpEngine(
-                _Posts.for_settings(inbox, settings)).solve(problem, settings, initial=initial)
-        except SearchError as exc:
-            lead = exc
-        except BaseException:
-            partner.terminate()
-            raise
-        inbox.put(None)
-        try:
-            other = outbox.get(timeout=max(deadline - time.perf_counter(), 0.0) + GRACE_S)
-        except queue.Empty:
-            other = SearchError(f"{problem.name}: auto's partner search sent no plan")
-        partner.join(timeout=GRACE_S)
+            lead = _lead(problem, settings, initial, inbox, deadline)
+            other = _receive(problem, outbox, partner, deadline)
+        finally:
+            if partner.is_alive():
+                partner.terminate()
+            partner.join(timeout=1.0)
+            inbox.close()
+            outbox.close()
         plans = [p for p in (lead, other) if isinstance(p, Plan)]
         if not plans:
             raise lead if isinstance(lead, SearchError) else other  # type: ignore[misc]
         return best_plan(problem, plans, settings.objective)
 
 
-# The registry cannot import this module (it runs the others through the portfolio, which finds
-# them in the registry), so ``auto`` registers itself.
-ENGINES["auto"] = AutoEngine
+def _lead(problem: Problem, settings: SolveSettings, initial: Plan | None, inbox: Queue[Post],
+          deadline: float) -> Plan | SearchError:
+    """The lead's plan (or why it has none), searched until ``deadline``; tells the partner when
+    it has finished."""
+    lead_settings = dataclasses.replace(
+        settings, time_limit_s=max(deadline - time.perf_counter(), 0.1))
+    try:
+        return PyVrpEngine(_Posts.for_settings(inbox, settings)).solve(
+            problem, lead_settings, initial=initial)
+    except SearchError as exc:
+        return exc
+    finally:
+        inbox.put(None)
+
+
+def _receive(problem: Problem, outbox: Queue[Plan | SearchError], partner: BaseProcess,
+             deadline: float) -> Plan | SearchError:
+    """The partner's plan, or a SearchError if it ended or fell silent without sending one."""
+    end = deadline + GRACE_S
+    while True:
+        try:
+            return outbox.get(timeout=0.2)
+        except queue.Empty:
+            if not partner.is_alive() or time.perf_counter() > end:
+                break
+    return SearchError(f"{problem.name}: auto's partner search sent no plan")

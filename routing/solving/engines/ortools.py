@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import time
 
 import numpy as np
@@ -19,8 +18,8 @@ from routing.core import (
 )
 from routing.solving.engines.base import DROPPED_BY_ENGINE, SolveSettings
 from routing.solving.engines.ortools_search import TUNED, OrToolsTuning, parameters
+from routing.solving.engines.ranking import no_worse_than_start
 from routing.solving.feasibility import servable_alone
-from routing.solving.objective import plan_objective
 
 #: Upper bound of every time variable: two days in seconds.
 HORIZON_S = 2 * 86_400
@@ -38,9 +37,12 @@ def _route_indices(problem: Problem, manager: pywrapcp.RoutingIndexManager, plan
     vehicle = {v.id: i for i, v in enumerate(problem.vehicles)}
     routes: list[list[int]] = [[] for _ in problem.vehicles]
     for route in plan.routes:
-        if route.vehicle not in vehicle:
-            raise ModelError(f"initial: vehicle {route.vehicle!r} is not in problem "
-                             f"{problem.name!r}")
+        if route.vehicle not in vehicle or (
+                problem.vehicles[vehicle[route.vehicle]].type.id != route.vehicle_type):
+            raise ModelError(f"initial: vehicle {route.vehicle!r} of type "
+                             f"{route.vehicle_type!r} is not in problem {problem.name!r}")
+        if routes[vehicle[route.vehicle]]:
+            raise ModelError(f"initial: vehicle {route.vehicle!r} has two routes")
         unknown = [s for s in route.stops if problem.index.get(s, 0) < len(problem.depots)]
         if unknown:
             raise ModelError(f"initial: stop {unknown[0]!r} is not a stop of problem "
@@ -106,12 +108,8 @@ class OrToolsEngine:
                                time.perf_counter() - started)
         if start is None:
             return plan
-        # OR-Tools minimises its own integer arc costs; keep the start where it is no worse by ours.
         given = self._read_plan(problem, settings, manager, model, start, time_dim, 0.0)
-        if plan_objective(problem, given, settings.objective) < plan_objective(
-                problem, plan, settings.objective):
-            return dataclasses.replace(given, solve_time_s=plan.solve_time_s)
-        return plan
+        return no_worse_than_start(problem, plan, given, settings.objective)
 
     @staticmethod
     def _register_arcs(problem: Problem, model: pywrapcp.RoutingModel, objective: str

@@ -11,17 +11,13 @@ from __future__ import annotations
 
 import dataclasses
 import multiprocessing
-import os
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
-from contextlib import contextmanager
 
 from routing.core import Plan, Problem, SearchError
-from routing.solving.checker import check_plan
-from routing.solving.diagnose import explain_unserved
 from routing.solving.engines.base import SolveSettings
-from routing.solving.objective import plan_objective
+from routing.solving.engines.ranking import best_plan, cores
 from routing.solving.registry import make_engine
 
 #: A job: which base engine, with which settings.
@@ -37,68 +33,28 @@ def _solve_job(engine: str, problem: Problem, settings: SolveSettings, initial: 
         return exc
 
 
-def cores() -> int:
-    """How many cores this process may run on."""
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-
-
-@contextmanager
-def job_runner(jobs: int) -> Iterator[JobRunner]:
-    """A :class:`JobRunner` for up to ``jobs`` jobs at a time, its worker processes kept for
-    every batch it runs (so a search in rounds starts them once)."""
-    parallel = min(jobs, cores())
-    if parallel <= 1 or multiprocessing.current_process().daemon:
-        yield JobRunner(None)
-        return
-    methods = multiprocessing.get_all_start_methods()
-    context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
-    with ProcessPoolExecutor(max_workers=parallel, mp_context=context) as pool:
-        yield JobRunner(pool)
-
-
-@dataclasses.dataclass(frozen=True)
-class JobRunner:
-    """Runs batches of jobs: in parallel processes when there are cores for them, else one after
-    another with the time limit shared out so the wall time stays the same.
+def run_jobs(problem: Problem, jobs: Sequence[Job], initial: Plan | None = None
+             ) -> list[Plan | SearchError]:
+    """Every job's plan (or its SearchError), in job order, each started from ``initial``: in
+    parallel processes when there are cores for them, else one after another with the time
+    limit shared out so the wall time stays the same.
 
     Processes are forked where the platform allows (no re-import, the problem is inherited);
     inside a daemonic worker (e.g. a ``multiprocessing.Pool`` running a sweep), which may not
     start children, the jobs run sequentially.
     """
-
-    pool: ProcessPoolExecutor | None
-
-    def run(self, problem: Problem, jobs: Sequence[Job], initial: Plan | None = None
-            ) -> list[Plan | SearchError]:
-        """Every job's plan (or its SearchError), in job order, each started from ``initial``."""
-        if self.pool is None:
-            share = 1 / len(jobs)
-            return [_solve_job(engine, problem, dataclasses.replace(
-                        settings, time_limit_s=settings.time_limit_s * share), initial)
-                    for engine, settings in jobs]
-        futures = [self.pool.submit(_solve_job, engine, problem, settings, initial)
+    parallel = min(len(jobs), cores())
+    if parallel <= 1 or multiprocessing.current_process().daemon:
+        share = 1 / len(jobs)
+        return [_solve_job(engine, problem, dataclasses.replace(
+                    settings, time_limit_s=settings.time_limit_s * share), initial)
+                for engine, settings in jobs]
+    methods = multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+    with ProcessPoolExecutor(max_workers=parallel, mp_context=context) as pool:
+        futures = [pool.submit(_solve_job, engine, problem, settings, initial)
                    for engine, settings in jobs]
         return [f.result() for f in futures]
-
-
-def run_jobs(problem: Problem, jobs: Sequence[Job]) -> list[Plan | SearchError]:
-    """Every job's plan (or its SearchError), in job order, run by a :func:`job_runner`."""
-    with job_runner(len(jobs)) as runner:
-        return runner.run(problem, jobs)
-
-
-def plan_rank(problem: Problem, plan: Plan, objective: str) -> tuple[int, int, int]:
-    """Sort key of a candidate plan: (fails the checker, unserved stops, objective value)."""
-    plan = explain_unserved(problem, plan)
-    dropped = sum(u.stop not in problem.excluded for u in plan.unserved)
-    ok = check_plan(problem, plan, strict=False).ok
-    return (0 if ok else 1, dropped, plan_objective(problem, plan, objective))
-
-
-def best_plan(problem: Problem, plans: Sequence[Plan], objective: str) -> Plan:
-    """The best of ``plans`` by :func:`plan_rank`; the first one wins ties."""
-    ranks = [plan_rank(problem, plan, objective) for plan in plans]
-    return plans[min(range(len(plans)), key=ranks.__getitem__)]
 
 
 def solve_portfolio(problem: Problem, jobs: Sequence[Job], name: str,
@@ -107,8 +63,7 @@ def solve_portfolio(problem: Problem, jobs: Sequence[Job], name: str,
     started = time.perf_counter()
     if not jobs:
         raise ValueError("jobs: a portfolio needs at least one engine configuration")
-    with job_runner(len(jobs)) as runner:
-        outcomes = runner.run(problem, jobs, initial)
+    outcomes = run_jobs(problem, jobs, initial)
     plans = [p for p in outcomes if isinstance(p, Plan)]
     if not plans:
         raise next(e for e in outcomes if isinstance(e, SearchError))

@@ -57,6 +57,7 @@ from routing.solving.engines.pyvrp_scaling import (
     scaling,
     unit_costs,
 )
+from routing.solving.engines.ranking import no_worse_than_start
 from routing.solving.feasibility import all_servable, servable_alone
 from routing.solving.objective import plan_objective
 
@@ -160,7 +161,8 @@ class PyVrpEngine:
             self.checkpoints, problem, clients, settings, started)
         data, best = _search(problem, clients, settings, started, initial, watch)
         visits = insert_missing(data, feasible_visits(data, best))
-        return _plan(problem, settings, started, _read_routes(problem, data, clients, visits))
+        found = _plan(problem, settings, started, _read_routes(problem, data, clients, visits))
+        return no_worse_than_start(problem, found, initial, settings.objective)
 
 
 def _plan(problem: Problem, settings: SolveSettings, started: float, routes: Sequence[Route]
@@ -228,14 +230,15 @@ def _search(problem: Problem, clients: Sequence[Stop], settings: SolveSettings,
     from ``initial``'s routes if given.
 
     A :class:`~pyvrp.exceptions.PenaltyBoundWarning` (penalties at their cap, still no feasible
-    solution) is never ignored: with every client required (:func:`_all_servable`) it means the
+    solution) is never ignored: with every client required
+    (:func:`~routing.solving.feasibility.all_servable`) it means the
     clients do not pack into the fleet after all, so the search goes on, within what is left of
     the budget and from where it was, with optional clients, which may be dropped one by one.
     With optional clients it cannot happen unless the scaling is wrong: a
     :class:`~routing.core.errors.SearchError` then names the penalty cap.
     """
     scale = scaling(problem, clients, settings.objective)
-    required = _all_servable(problem, clients)
+    required = all_servable(problem, clients)
     data = to_problem_data(problem, clients, settings.objective, scale, required=required)
     progress = _Progress(data, watch)
     start = None if initial is None else _from_plan(problem, data, clients, initial)
@@ -289,6 +292,8 @@ def _from_plan(problem: Problem, data: pyvrp.ProblemData, clients: Sequence[Stop
     vehicles = {v.id: v.type.id for v in problem.vehicles}
     routes = []
     for route in plan.routes:
+        if sum(r.vehicle == route.vehicle for r in plan.routes) > 1:
+            raise ModelError(f"initial: vehicle {route.vehicle!r} has two routes")
         if vehicles.get(route.vehicle) != route.vehicle_type:
             raise ModelError(f"initial: vehicle {route.vehicle!r} of type "
                              f"{route.vehicle_type!r} is not in problem {problem.name!r}")
@@ -319,21 +324,12 @@ def _stopping(settings: SolveSettings, started: float, iterations_done: int
                              MaxIterations(settings.solution_limit - iterations_done)])
 
 
-
-
 def _load_dimensions(clients: Sequence[Stop]) -> list[int]:
     """Indices of the load dimensions any client uses (at least one): an all-zero dimension
     constrains nothing and only slows PyVRP's search."""
     used = [d for d in range(len(LOAD_DIMENSIONS))
             if any(s.delivery[d] or s.pickup[d] for s in clients)]
     return used or [0]
-
-
-def _all_servable(problem: Problem, clients: Sequence[Stop]) -> bool:
-    """:func:`~routing.solving.feasibility.all_servable`; PyVRP then gets every client as
-    *required*, which searches markedly better than optional clients with prizes (measured:
-    0.9 % vs 2.9 % above the best known on X-n200-k36 in 5 s)."""
-    return all_servable(problem, clients)
 
 
 def to_problem_data(problem: Problem, clients: Sequence[Stop], objective: str,
@@ -344,12 +340,14 @@ def to_problem_data(problem: Problem, clients: Sequence[Stop], objective: str,
     Locations are the problem's depots then stops, so the matrices pass unchanged (but for
     pairs with no road path, see :func:`pyvrp_matrices`); PyVRP's depots are the problem's
     depots in order and its clients are ``clients`` in order. ``scale`` defaults to
-    :func:`scaling`'s, ``required`` to :func:`_all_servable`'s verdict; optional clients carry
+    :func:`scaling`'s, ``required`` to :func:`~routing.solving.feasibility.all_servable`'s
+    verdict (required clients search markedly better than optional ones with prizes: 0.9 %
+    vs 2.9 % above the best known on X-n200-k36 in 5 s); optional clients carry
     ``scale.prize``.
     """
     scale = scale or scaling(problem, clients, objective)
     if required is None:
-        required = _all_servable(problem, clients)
+        required = all_servable(problem, clients)
     locations = [pyvrp.Location(x=d.lon, y=d.lat, name=d.id) for d in problem.depots]
     locations += [pyvrp.Location(x=s.lon, y=s.lat, name=s.id) for s in problem.stops]
     depots = [pyvrp.Depot(location=i, tw_early=d.open_s, tw_late=d.close_s,
@@ -386,8 +384,6 @@ def to_problem_data(problem: Problem, clients: Sequence[Stop], objective: str,
         vehicle_types=vehicle_types,
         distance_matrices=[d for d, _ in matrices],  # type: ignore[misc]
         duration_matrices=[t for _, t in matrices])  # type: ignore[misc]
-
-
 
 
 def _read_routes(problem: Problem, data: pyvrp.ProblemData, clients: Sequence[Stop],

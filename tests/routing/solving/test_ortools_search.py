@@ -36,5 +36,9 @@ def test_a_bad_configuration_fails_when_built_naming_the_field(text: str, named:
         OrToolsTuning(search=text)
 
 
-def test_the_tuned_configuration_is_valid() -> None:
-    assert parameters(SolveSettings(), TUNED).time_limit.seconds == 30
+def test_the_tuned_configuration_is_the_one_chosen_on_the_train_split() -> None:
+    params = parameters(SolveSettings(), TUNED)
+    assert params.heuristic_close_nodes_lns_num_nodes == 15
+    operators = params.local_search_operators
+    assert operators.use_global_cheapest_insertion_close_nodes_lns == 3  # BOOL_TRUE
+    assert operators.use_local_cheapest_insertion_close_nodes_lns == 3

@@ -255,7 +255,7 @@ def test_a_penalty_bound_warning_turns_required_clients_optional(monkeypatch):
     # 180 parcels fit two 100-parcel vans by the total, so every client starts out required,
     # but no packing serves three stops of 60: the search hits its penalty cap.
     problem = _vans(_parcels(60, 60, 60))
-    monkeypatch.setattr(pyvrp_engine, "_all_servable", lambda *_: True)
+    monkeypatch.setattr(pyvrp_engine, "all_servable", lambda *_: True)
     required: list[bool] = []
     real_run = pyvrp_engine._run
 

@@ -110,10 +110,10 @@ def test_a_retried_search_is_said_on_the_terminal_and_in_plan_json(monkeypatch, 
                             "PARALLEL_CHEAPEST_INSERTION" in n] != []
 
 
-def test_auto_is_retried_past_both_of_its_seeds_and_a_switch_drops_the_solution_limit(
+def test_auto_is_retried_with_its_next_seed_and_a_switch_drops_the_solution_limit(
         three_stops):
     tries = routing.solving.solve.retries(make_engine("auto"), three_stops, FAST)
     assert [(engine.name, label) for engine, _, label in tries] == [
-        ("auto", "seed 3"), ("auto", "seed 3, twice the time"),
+        ("auto", "seed 2"), ("auto", "seed 2, twice the time"),
         ("ortools", "engine ortools, twice the time")]
     assert [s.solution_limit for _, s, _ in tries] == [50, 100, None]

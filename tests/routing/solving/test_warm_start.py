@@ -57,6 +57,17 @@ def test_a_search_from_poor_routes_is_no_worse_at_once_and_better_with_time(
     assert timed.distance_m == 12_000
 
 
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_start_that_leaves_a_stop_out_does_not_win_over_a_search_that_serves_it(
+        engine: type[Engine]) -> None:
+    problem = _six_vans()
+    short = _hand_plan(problem, "short", ("a", "b", "c", "e", "f"))  # g left out: 10 km
+    assert short.distance_m == 10_000 and [u.stop for u in short.unserved] == ["g"]
+    # the search serves g at more km; the shorter start must not win back (it leaves g out)
+    plan = engine().solve(problem, SolveSettings(time_limit_s=0.5), initial=short)
+    assert plan.unserved == () and check_plan(problem, plan, strict=False).ok
+
+
 @pytest.mark.parametrize("objective", [Objective.DISTANCE, Objective.DURATION])
 @pytest.mark.parametrize("engine", ENGINES)
 def test_a_search_from_good_routes_keeps_at_least_their_quality(
@@ -113,6 +124,11 @@ BAD_STARTS = {
     "unknown vehicle": _first_route(lambda r: dataclasses.replace(r, vehicle="truck-09")),
     "unknown stop": _first_route(lambda r: dataclasses.replace(r, stops=("zz", *r.stops[1:]))),
     "a stop twice": _first_route(_twice),
+    "a vehicle twice": lambda plan: dataclasses.replace(plan, routes=(
+        *plan.routes, dataclasses.replace(plan.routes[0], stops=plan.routes[0].stops[:1],
+                                          arrival_s=plan.routes[0].arrival_s[:1]))),
+    "a vehicle of another type": _first_route(
+        lambda r: dataclasses.replace(r, vehicle_type="truck")),
 }
 
 
