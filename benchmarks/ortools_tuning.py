@@ -23,7 +23,6 @@ import math
 import multiprocessing
 import sys
 import time
-import tomllib
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -32,10 +31,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from rich.console import Console
 from rich.table import Table
 
-from routing.research import read_instance, run_instance
+from routing.research import instance_paths, read_instance, read_split, run_instance, select_split
 from routing.research.bench import BenchInstance
-from routing.solving import OrToolsEngine, SolveSettings
-from routing.solving.engines.ortools_search import OrToolsTuning
+from routing.solving import OrToolsEngine, OrToolsTuning, SolveSettings
 
 
 @dataclass(frozen=True)
@@ -120,14 +118,10 @@ class Run:
 
 def select(folders: list[Path], split: Path, part: str) -> list[Path]:
     """The instance files of ``part`` of ``split``, looked up by stem in ``folders``."""
-    wanted = tomllib.loads(split.read_text())[part]
-    stems = [*wanted.get("cvrp", []), *wanted.get("vrptw", [])]
-    found = {p.stem: p for folder in folders for p in sorted(folder.iterdir())
-             if p.suffix in (".vrp", ".txt") and p.stem != "README"}
-    missing = [s for s in stems if s not in found]
+    chosen, missing = select_split(instance_paths(folders), read_split(split, part))
     if missing:
         raise SystemExit(f"{split}: {part}: no file for {', '.join(missing)} in the folders given")
-    return [found[s] for s in stems]
+    return chosen
 
 
 def _run(task: tuple[str, Candidate, BenchInstance, float]) -> Run:
