@@ -49,6 +49,7 @@ from routing.reports.terminal import (
     savings_table,
     strategy_table,
     summary_table,
+    text_table,
 )
 from routing.research import (
     TABLE_HEADER,
@@ -359,18 +360,9 @@ def bench(paths: tuple[Path, ...], engines: tuple[str, ...], time_limit: float, 
                           f"customers) with {engine}[/dim]")
             results.append(run_instance(instance, engine, settings))
     title = f"{time_limit:g} s per instance and engine, seed {seed}"
-    # No cell is cut short: on a narrow terminal headers wrap and lines run past its width.
-    for header, rows, name in ((TABLE_HEADER, table_rows(results), title),
-                               (summary_header(), summary_table_rows(summary_rows(results)),
-                                f"Summary: means per set and engine ({title})")):
-        table = Table(title=name, title_justify="left")
-        for i, column in enumerate(header):
-            widest = max([len(word) for word in column.split()] + [len(row[i]) for row in rows])
-            table.add_column(column, min_width=widest, justify="left" if column in (
-                "instance", "set", "engine") else "right")
-        for row in rows:
-            table.add_row(*row)
-        out.print(table, crop=False)
+    out.print(text_table(title, TABLE_HEADER, table_rows(results)), crop=False)
+    out.print(text_table(f"Summary: means per set and engine ({title})", summary_header(),
+                         summary_table_rows(summary_rows(results))), crop=False)
     if out_csv is not None:
         write_bench_csv(results, out_csv)
         console.print(f"wrote {out_csv}")

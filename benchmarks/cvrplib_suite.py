@@ -30,10 +30,10 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from pathlib import Path
 
 from rich.console import Console
-from rich.table import Table
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from routing.reports.terminal import text_table
 from routing.research import (
     TABLE_HEADER,
     BenchResult,
@@ -149,24 +149,12 @@ def _markdown(results: Sequence[BenchResult], args: argparse.Namespace, load: st
     return "\n\n".join(sections)
 
 
-def _rich_table(title: str, header: Sequence[str], rows: Sequence[Sequence[str]]) -> Table:
-    """A table whose cells are never cut short (headers wrap at spaces instead)."""
-    table = Table(title=title, title_justify="left")
-    for i, column in enumerate(header):
-        widest = max([len(word) for word in column.split()] + [len(row[i]) for row in rows])
-        table.add_column(column, min_width=widest, justify="left" if column in (
-            "instance", "set", "engine") else "right")
-    for row in rows:
-        table.add_row(*row)
-    return table
-
-
 def _print_tables(results: Sequence[BenchResult], title: str) -> None:
     console = Console()
     rows = [[*row, f"{result.time_limit_s:g}"]
             for result, row in zip(results, table_rows(results), strict=True)]
-    console.print(_rich_table(title, (*TABLE_HEADER, "limit s"), rows), crop=False)
-    console.print(_rich_table("Summary: means per set, limit and engine (cost ratio: same run "
+    console.print(text_table(title, (*TABLE_HEADER, "limit s"), rows), crop=False)
+    console.print(text_table("Summary: means per set, limit and engine (cost ratio: same run "
                               "only)", summary_header(), summary_table_rows(summary_rows(results))),
                   crop=False)
 

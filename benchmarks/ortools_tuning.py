@@ -12,26 +12,36 @@ reported on ``--part test`` by ``cvrplib_suite.py``::
         --candidates base lambda0.2 close-lns --out-dir benchmarks/results
 
 It prints, per candidate and instance set, the mean gap to the best known and the geometric
-mean of the candidate's cost over the first candidate's, and writes every run to a CSV.
+mean of the candidate's cost over the first candidate's (``bench``'s summary, with each candidate
+as an engine), and writes every run to a CSV.
 """
 
 from __future__ import annotations
 
 import argparse
-import csv
-import math
 import multiprocessing
 import sys
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from rich.console import Console
-from rich.table import Table
 
-from routing.research import instance_paths, read_instance, read_split, run_instance, select_split
+from routing.reports.terminal import text_table
+from routing.research import (
+    BenchResult,
+    instance_paths,
+    read_instance,
+    read_split,
+    run_instance,
+    select_split,
+    summary_header,
+    summary_rows,
+    summary_table_rows,
+    write_bench_csv,
+)
 from routing.research.bench import BenchInstance
 from routing.solving import OrToolsEngine, OrToolsTuning, SolveSettings
 
@@ -102,20 +112,6 @@ CANDIDATES: dict[str, Candidate] = {
 }
 
 
-@dataclass(frozen=True)
-class Run:
-    """One candidate on one instance, as the CSV shows it."""
-
-    candidate: str
-    instance: str
-    kind: str
-    customers: int
-    time_limit_s: float
-    cost: float | None
-    gap_pct: float | None
-    time_s: float
-
-
 def select(folders: list[Path], split: Path, part: str) -> list[Path]:
     """The instance files of ``part`` of ``split``, looked up by stem in ``folders``."""
     chosen, missing = select_split(instance_paths(folders), read_split(split, part))
@@ -124,37 +120,13 @@ def select(folders: list[Path], split: Path, part: str) -> list[Path]:
     return chosen
 
 
-def _run(task: tuple[str, Candidate, BenchInstance, float]) -> Run:
+def _run(task: tuple[str, Candidate, BenchInstance, float]) -> BenchResult:
+    """One candidate on one instance, labelled with the candidate's name as its engine."""
     name, candidate, instance, limit = task
     settings = SolveSettings(time_limit_s=limit, first_solution=candidate.first_solution,
                              metaheuristic=candidate.metaheuristic)
-    result = run_instance(instance, OrToolsEngine(candidate.tuning), settings)
-    return Run(name, instance.name, instance.kind, instance.customers, limit, result.cost,
-               result.gap_pct, result.time_s)
-
-
-def _geomean_ratio(runs: list[Run], reference: list[Run]) -> float | None:
-    base = {r.instance: r.cost for r in reference}
-    ratios = [r.cost / base[r.instance] for r in runs if r.cost and base.get(r.instance)]
-    if len(ratios) < len(runs):
-        return None
-    return math.exp(sum(map(math.log, ratios)) / len(ratios))
-
-
-def _table(runs: list[Run], names: list[str]) -> Table:
-    table = Table(title="OR-Tools candidates: mean gap % to the best known")
-    for column in ("candidate", "set", "instances", "mean gap %", "geomean vs first"):
-        table.add_column(column, justify="left" if column in ("candidate", "set") else "right")
-    for kind in dict.fromkeys(r.kind for r in runs):
-        reference = [r for r in runs if r.candidate == names[0] and r.kind == kind]
-        for name in names:
-            mine = [r for r in runs if r.candidate == name and r.kind == kind]
-            gaps = [r.gap_pct for r in mine if r.gap_pct is not None]
-            mean = f"{sum(gaps) / len(gaps):.2f}" if len(gaps) == len(mine) else "infeasible"
-            ratio = _geomean_ratio(mine, reference)
-            table.add_row(name, kind, str(len(mine)), mean,
-                          "–" if ratio is None else f"{ratio:.4f}")
-    return table
+    return replace(run_instance(instance, OrToolsEngine(candidate.tuning), settings),
+                   engine=name)
 
 
 def main() -> None:
@@ -175,17 +147,15 @@ def main() -> None:
              for instance in instances for name in args.candidates]
     started = time.perf_counter()
     with multiprocessing.get_context("fork").Pool(args.jobs) as pool:
-        runs = []
+        runs: list[BenchResult] = []
         for run in pool.imap(_run, tasks):
             runs.append(run)
-            print(f"{run.candidate:<14} {run.instance:<12} gap {run.gap_pct} %", flush=True)
-    args.out_dir.mkdir(parents=True, exist_ok=True)
+            print(f"{run.engine:<14} {run.instance:<12} gap {run.gap_pct} %", flush=True)
     out = args.out_dir / f"{args.tag}-{args.part}-{args.time_limit:g}s.csv"
-    with out.open("w", newline="") as fh:
-        writer = csv.DictWriter(fh, fieldnames=list(Run.__dataclass_fields__))
-        writer.writeheader()
-        writer.writerows(asdict(r) for r in runs)
-    Console().print(_table(runs, args.candidates))
+    write_bench_csv(runs, out)
+    rows = summary_table_rows(summary_rows(runs, reference=args.candidates[0]))
+    Console().print(text_table("OR-Tools candidates: mean gap % to the best known",
+                               summary_header(args.candidates[0]), rows), crop=False)
     print(f"{len(runs)} runs in {time.perf_counter() - started:.0f} s on "
           f"{time.strftime('%Y-%m-%d')}; wrote {out}")
 

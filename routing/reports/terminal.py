@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 import numbers
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import pandas as pd
 from rich.console import Console
@@ -86,6 +86,20 @@ class StepProgress:
         if not self._tasks:
             self._progress.stop()
             self._progress = None
+
+
+def text_table(title: str, header: Sequence[str], rows: Sequence[Sequence[str]]) -> Table:
+    """Rows of text under ``header``, no cell ever cut short: on a narrow terminal headers wrap
+    at spaces and lines run past its width (print with ``crop=False``). Names (instance, set,
+    engine) align left, figures right."""
+    table = Table(title=title, title_justify="left")
+    for i, column in enumerate(header):
+        widest = max([len(word) for word in column.split()] + [len(row[i]) for row in rows])
+        table.add_column(column, min_width=widest, justify="left" if column in (
+            "instance", "set", "engine") else "right")
+    for row in rows:
+        table.add_row(*row)
+    return table
 
 
 def summary_table(title: str, kpis: Mapping[str, int | float]) -> Table:
