@@ -71,6 +71,9 @@ class Echelon(Named):
     DELIVERY = "delivery"
     TRUNK = "trunk"
     LOCAL = "local"
+    #: A carrier's vans bringing its parcels from its branch to the hub before the shared
+    #: fleet (or the relay trunk) leaves.
+    FEEDER = "feeder"
 
 
 #: The strategies by name, in the order they are compared.
@@ -167,7 +170,13 @@ class Stop:
 
 @dataclass(frozen=True)
 class VehicleType:
-    """A kind of vehicle in the fleet and how many of it a depot has."""
+    """A kind of vehicle in the fleet and how many of it a depot has.
+
+    ``max_trips`` is how many trips one vehicle may drive in its shift: after each trip it is
+    back at its depot, unloads the produce it collected and loads the next trip's parcels (the
+    depot's loading time, :attr:`Problem.service_s`, starts every trip). ``max_duration_s`` and
+    the shift bound the whole day, from leaving on the first trip to returning from the last.
+    """
 
     id: str
     count: int
@@ -184,6 +193,7 @@ class VehicleType:
     cost_per_km: float = 0.0
     cost_per_hour: float = 0.0
     co2_g_per_km: float = 0.0
+    max_trips: int = 1
 
     def __post_init__(self) -> None:
         _check_id(self.id, "vehicle_type.id")
@@ -193,6 +203,8 @@ class VehicleType:
                  f"must be > 0 km/h, got {self.max_speed_kmh}")
         object.__setattr__(self, "avoid_roads", tuple(sorted(set(self.avoid_roads))))
         _require(self.count >= 1, f"{owner}.count", f"must be >= 1, got {self.count}")
+        _require(self.max_trips >= 1, f"{owner}.max_trips",
+                 f"must be >= 1, got {self.max_trips}")
         _require(self.capacity_parcels > 0, f"{owner}.capacity_parcels",
                  f"must be > 0, got {self.capacity_parcels}")
         _require(self.capacity_kg > 0, f"{owner}.capacity_kg",
@@ -291,7 +303,8 @@ class Problem:
     Locations are indexed depots first, then stops, in the order given; engines may use those
     indices internally but every result refers to stops and vehicles by id. ``distance_m`` and
     ``duration_s`` are integer matrices over those locations. ``service_s`` is the time spent at
-    each location. ``excluded`` lists stops left out before solving because no road reaches
+    each location: at a stop, serving it; at a depot, loading a vehicle at the start of each
+    trip. ``excluded`` lists stops left out before solving because no road reaches
     them (the geography's verdict, with the reason); a stop too big for every vehicle type stays
     in the problem and is diagnosed as such (:mod:`routing.solving.feasibility`).
     """
@@ -383,11 +396,13 @@ class Problem:
 
 @dataclass(frozen=True)
 class Route:
-    """One vehicle's tour from its depot through stops (by id) and back, as the engine reported it.
+    """One trip of a vehicle from its depot through stops (by id) and back, as the engine
+    reported it.
 
     ``arrival_s`` holds the arrival time at each stop (seconds since midnight), ``start_s`` and
-    ``end_s`` the departure from and return to the depot. ``load`` is what the vehicle leaves the
-    depot with per :data:`LOAD_DIMENSIONS`.
+    ``end_s`` the start of loading at and the return to the depot. ``load`` is what the vehicle
+    leaves the depot with per :data:`LOAD_DIMENSIONS`; the produce it collects is unloaded when
+    it is back. ``trip`` numbers a vehicle's trips of the day from 1, in the order driven.
     """
 
     vehicle: str
@@ -399,10 +414,12 @@ class Route:
     end_s: int
     distance_m: int
     load: tuple[int, ...]
+    trip: int = 1
 
     def __post_init__(self) -> None:
         _require(len(self.stops) == len(self.arrival_s), f"route {self.vehicle}.arrival_s",
                  "needs one arrival time per stop")
+        _require(self.trip >= 1, f"route {self.vehicle}.trip", f"must be >= 1, got {self.trip}")
         _require(len(self.stops) >= 1, f"route {self.vehicle}.stops",
                  "an empty route is not a route")
 
@@ -458,9 +475,58 @@ class Plan:
 
     @property
     def duration_s(self) -> int:
-        return sum(r.duration_s for r in self.routes)
+        """Working time of every vehicle used, between trips at the depot included."""
+        return sum(day.duration_s for day in self.days())
+
+    def trips(self) -> dict[str, tuple[Route, ...]]:
+        """Each used vehicle's trips in trip order, by vehicle id (in route order)."""
+        out: dict[str, list[Route]] = {}
+        for route in self.routes:
+            out.setdefault(route.vehicle, []).append(route)
+        return {v: tuple(sorted(rs, key=lambda r: r.trip)) for v, rs in out.items()}
+
+    def days(self) -> tuple[VehicleDay, ...]:
+        """One entry per vehicle used: its trips and working day (:class:`VehicleDay`)."""
+        return tuple(VehicleDay(trips) for trips in self.trips().values())
 
     def route_of(self) -> dict[str, tuple[Route, int]]:
         """Map each served stop id to its route and 1-based position in it."""
         return {stop: (route, pos) for route in self.routes
                 for pos, stop in enumerate(route.stops, start=1)}
+
+
+@dataclass(frozen=True)
+class VehicleDay:
+    """One vehicle's working day: its trips in order. A vehicle's fixed cost is charged once
+    per day however many trips it drives; its driver works from the first trip's start to the
+    last trip's return, time at the depot between trips included."""
+
+    trips: tuple[Route, ...]
+
+    def __post_init__(self) -> None:
+        _require(len(self.trips) >= 1, "vehicle_day.trips", "a day needs at least one trip")
+
+    @property
+    def vehicle(self) -> str:
+        return self.trips[0].vehicle
+
+    @property
+    def vehicle_type(self) -> str:
+        return self.trips[0].vehicle_type
+
+    @property
+    def distance_m(self) -> int:
+        return sum(r.distance_m for r in self.trips)
+
+    @property
+    def start_s(self) -> int:
+        return self.trips[0].start_s
+
+    @property
+    def end_s(self) -> int:
+        return self.trips[-1].end_s
+
+    @property
+    def duration_s(self) -> int:
+        """Working time, from the first trip's start to the last trip's return."""
+        return self.end_s - self.start_s

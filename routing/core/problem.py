@@ -20,6 +20,7 @@ def build_problem(
     duration_s: np.ndarray,
     per_stop_s: int,
     per_parcel_s: int,
+    load_s: int = 0,
     excluded: Mapping[str, str] | None = None,
     profiles: Mapping[str, tuple[np.ndarray, np.ndarray]] | None = None,
 ) -> Problem:
@@ -28,12 +29,13 @@ def build_problem(
     ``ids`` labels the rows of the given matrices (any order, may hold extra locations such as
     stations); only the depots and stops named are kept, so one matrix serves several problems.
     ``profiles`` holds further (distance, duration) matrices with the same rows, per travel
-    profile of slower or restricted vehicle types.
+    profile of slower or restricted vehicle types. ``load_s`` is the time a vehicle spends
+    loading at its depot at the start of each trip (unloading the last trip's produce included).
     """
     position = {loc_id: i for i, loc_id in enumerate(ids)}
     order = [position[d.id] for d in depots] + [position[s.id] for s in stops]
     grid = np.ix_(order, order)
-    service = [0] * len(depots) + [per_stop_s + per_parcel_s * s.parcels for s in stops]
+    service = [load_s] * len(depots) + [per_stop_s + per_parcel_s * s.parcels for s in stops]
     return Problem(name=name, depots=tuple(depots), stops=tuple(stops),
                    vehicle_types=tuple(vehicle_types), distance_m=distance_m[grid],
                    duration_s=duration_s[grid], service_s=np.array(service),

@@ -3,7 +3,10 @@
 The checker recomputes every route from the matrices, stop by stop: distance, the schedule
 (arrival, waiting, service, time windows, shift length) and the load profile of every capacity
 dimension, with deliveries leaving the depot aboard and pickups joining them. It also checks that
-every stop is served exactly once or listed as unserved, and that no vehicle is used twice.
+every stop is served exactly once or listed as unserved, and that a vehicle's trips are numbered
+1, 2, ... within its type's ``max_trips``, each leaving once the one before is back, the whole day
+within the shift. Each trip's load is checked on its own: its parcels leave the depot aboard and
+the produce it collects is unloaded when it is back, before the next trip loads.
 
 Unserved stops are verified too: each kind of reason must hold by the shared feasibility rules
 (:mod:`routing.solving.feasibility`), so a plan that calls a stop "fleet too small" while an idle
@@ -28,7 +31,7 @@ from routing.core import (
     VehicleType,
     Why,
 )
-from routing.solving.feasibility import Schedule, fits, insertion_fits, lone_trip
+from routing.solving.feasibility import Schedule, fits, has_room, lone_trip
 
 
 @dataclass(frozen=True)
@@ -57,13 +60,15 @@ class CheckReport:
 def check_plan(problem: Problem, plan: Plan, *, strict: bool = True) -> CheckReport:
     """Check ``plan``; with ``strict`` raise :class:`PlanError` listing every violation."""
     violations = _coverage(problem, plan) + _reasons(problem, plan)
-    used = Counter(r.vehicle for r in plan.routes)
-    violations += [f"vehicle {v} drives {n} routes" for v, n in used.items() if n > 1]
     checks = []
     for route in plan.routes:
         vehicle_type = _route_vehicle(problem, route, violations)
         if vehicle_type is not None:
             checks.append(_check_route(problem, route, vehicle_type, violations))
+    types = {v.id: v.type for v in problem.vehicles}
+    for vehicle, trips in plan.trips().items():
+        if vehicle in types:
+            violations += _check_day(trips, types[vehicle])
     report = CheckReport(tuple(violations), tuple(checks))
     if strict and violations:
         raise PlanError(violations)
@@ -130,6 +135,28 @@ def _check_route(problem: Problem, route: Route, vehicle_type: VehicleType,
     end = _check_times(problem, route, vehicle_type, path, name, violations)
     peak, profile = _check_loads(problem, route, vehicle_type, name, violations)
     return RouteCheck(route.vehicle, distance, end, peak, profile)
+
+
+def _check_day(trips: tuple[Route, ...], vehicle_type: VehicleType) -> list[str]:
+    """A vehicle's trips: numbered 1..n within ``max_trips``, each starting once the one before
+    is back, the day (first start to last return) within the shift's length."""
+    name = f"vehicle {trips[0].vehicle}"
+    numbers = [r.trip for r in trips]
+    if numbers != list(range(1, len(trips) + 1)):
+        return [f"{name}: trips are numbered {numbers}, not 1 to {len(trips)}"]
+    out = []
+    if len(trips) > vehicle_type.max_trips:
+        out.append(f"{name} drives {len(trips)} trips, over the {vehicle_type.max_trips} its "
+                   f"type {vehicle_type.id} allows")
+    for before, after in itertools.pairwise(trips):
+        if after.start_s < before.end_s:
+            out.append(f"{name}: trip {after.trip} starts at {after.start_s} s, before trip "
+                       f"{before.trip} is back at {before.end_s} s")
+    day = trips[-1].end_s - trips[0].start_s
+    if len(trips) > 1 and day > vehicle_type.max_duration_s:
+        out.append(f"{name}: its day takes {day} s, over the {vehicle_type.max_duration_s} s "
+                   f"shift")
+    return out
 
 
 def _check_distance(problem: Problem, route: Route, vehicle_type: VehicleType, path: list[int],
@@ -232,9 +259,5 @@ def _false_reason(problem: Problem, plan: Plan, unserved: Unserved) -> str | Non
     idle = [v.id for v in problem.vehicles if v.type in able and v.id not in used]
     if idle:
         return f"vehicle {idle[0]} is unused and could serve it alone"
-    by_id = {vt.id: vt for vt in types}
-    for route in plan.routes:
-        if route.vehicle_type in by_id and insertion_fits(
-                problem, by_id[route.vehicle_type], route.stops, stop.id):
-            return f"route {route.vehicle} has room for it"
-    return None
+    roomy = has_room(problem, plan, stop.id)
+    return None if roomy is None else f"vehicle {roomy} has room for it"

@@ -8,7 +8,8 @@ by vehicle type, so the fit and the reach are checked for the same type:
 * ``unreachable``: every type that can carry it cannot reach it within its window and be back
   within its shift (or has no road path for its travel profile);
 * ``fleet too small``: some type could serve it on a trip of its own, but every vehicle of such a
-  type is already in use and no route of the plan has room for it (no feasible insertion).
+  type is already in use and no vehicle's day has room for it (no feasible insertion into one of
+  its trips, nor a trip of its own before or after them).
 
 A stop that fits none of these, i.e. one an unused vehicle could serve alone or one that fits into
 a route of the plan, was dropped by a search that fell short: :func:`missed_stops` lists them and
@@ -20,7 +21,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from routing.core import LOAD_DIMENSIONS, Plan, Problem, Unserved, Why
-from routing.solving.feasibility import Infeasible, fits, insertion_fits, lone_trip
+from routing.solving.feasibility import Infeasible, fits, fleet_capacity, has_room, lone_trip
 
 
 def _sizes(problem: Problem) -> str:
@@ -47,16 +48,15 @@ def unserved_reason(problem: Problem, plan: Plan, stop_id: str) -> Unserved | No
     for vt in able:
         if any(v.type.id == vt.id and v.id not in used for v in problem.vehicles):
             return None
-    types = {vt.id: vt for vt in problem.vehicle_types}
-    for route in plan.routes:
-        if insertion_fits(problem, types[route.vehicle_type], route.stops, stop_id):
-            return None
+    if has_room(problem, plan, stop_id):
+        return None
     count = sum(1 for v in problem.vehicles if v.type in able)
     return Unserved(stop_id, f"fleet too small: {_short_of(problem, plan, stop_id)}all {count} "
                              f"vehicles that could serve it alone "
-                             f"({', '.join(vt.id for vt in able)}) are in use and no route has "
+                             f"({', '.join(vt.id for vt in able)}) are in use and no vehicle has "
                              f"room for its {stop.parcels} parcels / {stop.weight_kg} kg out and "
-                             f"{stop.produce_kg} kg back (add vehicles)", Why.FLEET_TOO_SMALL)
+                             f"{stop.produce_kg} kg back (add vehicles or trips)",
+                    Why.FLEET_TOO_SMALL)
 
 
 def _short_of(problem: Problem, plan: Plan, stop_id: str) -> str:
@@ -64,7 +64,7 @@ def _short_of(problem: Problem, plan: Plan, stop_id: str) -> str:
     served = [problem.stop_by_id[s] for r in plan.routes for s in r.stops]
     stop = problem.stop_by_id[stop_id]
     for d, dim in enumerate(LOAD_DIMENSIONS):
-        have = sum(v.type.capacity[d] for v in problem.vehicles)
+        have = fleet_capacity(problem, d)
         for label, part in (("out", "delivery"), ("back", "pickup")):
             need = sum(getattr(s, part)[d] for s in served) + getattr(stop, part)[d]
             if need > have:

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from geodata import UNREACHABLE
-from routing.core import LOAD_DIMENSIONS, Problem, Stop, VehicleType
+from routing.core import LOAD_DIMENSIONS, Plan, Problem, Stop, VehicleType
 
 
 def fits(vehicle_type: VehicleType, stop: Stop) -> bool:
@@ -87,9 +87,10 @@ def _clock(seconds: int) -> str:
     return f"{seconds // 3600:02d}:{seconds % 3600 // 60:02d}"
 
 
-def schedule(problem: Problem, vehicle_type: VehicleType, stop_ids: Sequence[str]
-             ) -> Schedule | Infeasible:
-    """The shortest-duration schedule of one vehicle of ``vehicle_type`` visiting ``stop_ids``.
+def schedule(problem: Problem, vehicle_type: VehicleType, stop_ids: Sequence[str], *,
+             earliest_s: int = 0) -> Schedule | Infeasible:
+    """The shortest-duration schedule of one vehicle of ``vehicle_type`` visiting ``stop_ids``
+    on one trip that starts no earlier than ``earliest_s`` (a later trip of the same vehicle).
 
     Returns :class:`Infeasible` when no departure time keeps every stop's window, the return
     deadline and the shift length, or when a leg has no road path for the type's profile.
@@ -103,7 +104,7 @@ def schedule(problem: Problem, vehicle_type: VehicleType, stop_ids: Sequence[str
     if max(legs) >= UNREACHABLE:
         return Infeasible(f"no road path for {vehicle_type.id} (travel profile "
                           f"{vehicle_type.profile}) between {vehicle_type.depot} and the stops")
-    earliest = max(vehicle_type.shift_start_s, depot.open_s)
+    earliest = max(vehicle_type.shift_start_s, depot.open_s, earliest_s)
     back_by = min(vehicle_type.shift_end_s, depot.close_s)
     stops = [problem.stop_by_id[s] for s in stop_ids]
     latest = back_by - int(service[path[-2]]) - legs[-1]
@@ -172,15 +173,63 @@ def insertion_fits(problem: Problem, vehicle_type: VehicleType, stop_ids: Sequen
                for k in range(len(stop_ids) + 1))
 
 
+def day_feasible(problem: Problem, vehicle_type: VehicleType,
+                 trips: Sequence[Sequence[str]]) -> bool:
+    """Whether one vehicle of ``vehicle_type`` can drive ``trips`` in this order in one shift:
+    each trip's load fits, each trip leaves once the one before is back (earliest returns
+    first, which leaves the most time for the rest), and the day fits the shift's length."""
+    if not trips or len(trips) > vehicle_type.max_trips:
+        return False
+    earliest, first_start = 0, None
+    for stop_ids in trips:
+        if not load_fits(vehicle_type, [problem.stop_by_id[s] for s in stop_ids]):
+            return False
+        found = schedule(problem, vehicle_type, stop_ids, earliest_s=earliest)
+        if isinstance(found, Infeasible):
+            return False
+        first_start = found.start_s if first_start is None else first_start
+        earliest = found.end_s
+    assert first_start is not None
+    return earliest - first_start <= vehicle_type.max_duration_s
+
+
+def room_for(problem: Problem, vehicle_type: VehicleType, trips: Sequence[Sequence[str]],
+             new_stop: str) -> bool:
+    """Whether ``new_stop`` fits into the day of a vehicle driving ``trips``: inserted into one
+    of its trips, or as a trip of its own before or after them, the day still feasible."""
+    options = [[*trips[:k], [*trip[:p], new_stop, *trip[p:]], *trips[k + 1:]]
+               for k, trip in enumerate(trips) for p in range(len(trip) + 1)]
+    if len(trips) < vehicle_type.max_trips:
+        options += [[[new_stop], *trips], [*trips, [new_stop]]]
+    return any(day_feasible(problem, vehicle_type, option) for option in options)
+
+
+def has_room(problem: Problem, plan: Plan, stop_id: str) -> str | None:
+    """The first used vehicle whose day has room for ``stop_id`` (:func:`room_for`), or None."""
+    types = {v.id: v.type for v in problem.vehicles}
+    for vehicle, trips in plan.trips().items():
+        if vehicle in types and room_for(problem, types[vehicle],
+                                         [r.stops for r in trips], stop_id):
+            return vehicle
+    return None
+
+
+def fleet_capacity(problem: Problem, dimension: int) -> int:
+    """What the whole fleet can carry out (or back) in a day in one load dimension: each
+    vehicle's capacity once per trip it may drive."""
+    return sum(v.type.capacity[dimension] * v.type.max_trips for v in problem.vehicles)
+
+
 def all_servable(problem: Problem, stops: Sequence[Stop]) -> bool:
     """Whether every one of ``stops`` can be served by some vehicle type on a trip of its own
-    (:func:`servable_alone`) and the fleet's capacity covers their deliveries and pickups.
+    (:func:`servable_alone`) and the fleet's capacity (:func:`fleet_capacity`) covers their
+    deliveries and pickups.
 
     The PyVRP engine then makes every stop a required client instead of an optional one with a
     prize, which searches markedly better.
     """
     for d in range(len(LOAD_DIMENSIONS)):
-        capacity = sum(v.type.capacity[d] for v in problem.vehicles)
+        capacity = fleet_capacity(problem, d)
         if (sum(s.delivery[d] for s in stops) > capacity
                 or sum(s.pickup[d] for s in stops) > capacity):
             return False

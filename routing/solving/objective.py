@@ -12,8 +12,9 @@ from routing.core import Plan, Problem
 def plan_objective(problem: Problem, plan: Plan, objective: str) -> int:
     """The plan's value under ``objective``, computed from its routes (engine-independent).
 
-    ``distance`` in metres, ``duration`` in seconds, ``cost`` in cents (fixed cost of each used
-    vehicle plus its per-km and per-hour rates).
+    ``distance`` in metres, ``duration`` in seconds of working time, ``cost`` in cents (fixed
+    cost of each used vehicle, once per day however many trips, plus its per-km and per-hour
+    rates).
     """
     if objective == "distance":
         return plan.distance_m
@@ -21,8 +22,8 @@ def plan_objective(problem: Problem, plan: Plan, objective: str) -> int:
         return plan.duration_s
     types = {t.id: t for t in problem.vehicle_types}
     cents = 0.0
-    for route in plan.routes:
-        t = types[route.vehicle_type]
-        cents += 100 * (t.fixed_cost + t.cost_per_km * route.distance_m / 1000
-                        + t.cost_per_hour * route.duration_s / 3600)
+    for day in plan.days():
+        t = types[day.vehicle_type]
+        cents += 100 * (t.fixed_cost + t.cost_per_km * day.distance_m / 1000
+                        + t.cost_per_hour * day.duration_s / 3600)
     return round(cents)

@@ -102,12 +102,22 @@ def test_a_wrong_claimed_load_is_rejected(three_stops, good_route):
         check_plan(three_stops, _plan(dataclasses.replace(good_route, load=(10, 30))))
 
 
-def test_one_vehicle_cannot_drive_two_routes(three_stops):
+def test_one_vehicle_cannot_drive_two_routes_as_its_first_trip(three_stops):
     r1 = _route(("a",), distance_m=2000, load=(10, 10), arrivals=(START + 100,),
                 end_s=START + 260)
     r2 = _route(("b", "c"), distance_m=6000, load=(20, 20),
                 arrivals=(START + 200, START + 360), end_s=START + 720)
-    with pytest.raises(PlanError, match="vehicle van-01 drives 2 routes"):
+    with pytest.raises(PlanError, match=r"vehicle van-01: trips are numbered \[1, 1\]"):
+        check_plan(three_stops, _plan(r1, r2))
+
+
+def test_a_second_trip_needs_a_type_that_allows_it(three_stops):
+    r1 = _route(("a",), distance_m=2000, load=(10, 10), arrivals=(START + 100,),
+                end_s=START + 260)
+    r2 = dataclasses.replace(_route(("b", "c"), distance_m=6000, load=(20, 20),
+                                    arrivals=(START + 460, START + 620), end_s=START + 980),
+                             start_s=START + 260, trip=2)
+    with pytest.raises(PlanError, match="vehicle van-01 drives 2 trips, over the 1 its type"):
         check_plan(three_stops, _plan(r1, r2))
 
 

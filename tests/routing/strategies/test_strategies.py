@@ -315,5 +315,5 @@ def test_an_objective_is_parsed_where_settings_are_made():
     with pytest.raises(ModelError, match=r"^objective: 'speed' is not one of distance, duration, "
                                          r"cost$"):
         SolveSettings(objective="speed")
-    with pytest.raises(ModelError, match=r"^echelon: 'air' is not one of delivery, trunk, local$"):
+    with pytest.raises(ModelError, match=r"^echelon: 'air' is not one of delivery, trunk, local, feeder$"):
         Echelon.parse("air", "echelon")
