@@ -52,6 +52,7 @@ from routing.core.model import (
     travel_profile,
 )
 from routing.core.problem import build_problem
+from routing.core.splits import apportion, fits_whole, split_stop
 
 __all__ = [
     "COST_SEPARATOR",
@@ -85,10 +86,13 @@ __all__ = [
     "VehicleDay",
     "VehicleType",
     "Why",
+    "apportion",
     "build_problem",
     "expand_fleet",
+    "fits_whole",
     "price",
     "priced",
     "saving_pct",
+    "split_stop",
     "travel_profile",
 ]

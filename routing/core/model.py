@@ -221,6 +221,11 @@ class VehicleType:
         """Capacity per :data:`LOAD_DIMENSIONS`."""
         return (self.capacity_parcels, self.capacity_kg)
 
+    def carries(self, stop: Stop) -> bool:
+        """Whether one vehicle of this type can carry ``stop``'s delivery and its pickup."""
+        return all(d <= c and p <= c for d, p, c in
+                   zip(stop.delivery, stop.pickup, self.capacity, strict=True))
+
     @property
     def shift_end_s(self) -> int:
         """Latest return to the depot: the shift's start plus its length."""

@@ -29,6 +29,7 @@ from routing.inputs.scenario import (
     write_scenario,
 )
 from routing.inputs.scenario_tables import (
+    FeederSpec,
     FleetSpec,
     NetworkSpec,
     RelaySpec,
@@ -47,6 +48,7 @@ __all__ = [
     "COST_MODELS_DIR",
     "STATIONS_FILE",
     "STOPS_FILE",
+    "FeederSpec",
     "FleetSpec",
     "NetworkSpec",
     "RelaySpec",

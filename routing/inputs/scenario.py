@@ -30,6 +30,7 @@ from routing.core import (
 from routing.inputs.cost_file import resolve_cost_model
 from routing.inputs.files import LATEST_CLOCK_S, format_clock, read_toml
 from routing.inputs.scenario_tables import (
+    FeederSpec,
     FleetSpec,
     NetworkSpec,
     RelaySpec,
@@ -43,6 +44,7 @@ from routing.inputs.scenario_tables import (
     read_consolidated,
     read_costs,
     read_depots,
+    read_feeders,
     read_network,
     read_relay,
     read_service,
@@ -53,7 +55,8 @@ from routing.inputs.scenario_tables import (
 from routing.inputs.stops_csv import write_stations_csv, write_stops_csv
 
 TOP_LEVEL_FIELDS = frozenset({"name", "title", "network", "stops", "depots", "vehicle_types",
-                              "carriers", "consolidated", "relay", "costs", "service", "solver"})
+                              "carriers", "consolidated", "relay", "costs", "service", "solver",
+                              "feeders"})
 
 #: The CSV files :func:`write_scenario` writes beside the scenario file, by default.
 STOPS_FILE = "villages.csv"
@@ -73,6 +76,7 @@ class Scenario:
     vehicle_types: tuple[VehicleType, ...]
     stations: tuple[Depot, ...] = ()
     service: ServiceSpec = field(default_factory=ServiceSpec)
+    feeders: FeederSpec = field(default_factory=FeederSpec)
     solver: SolverSpec = field(default_factory=SolverSpec)
     carriers: tuple[Carrier, ...] = ()
     consolidated: FleetSpec | None = None
@@ -121,6 +125,7 @@ def load_scenario(path: str | Path) -> Scenario:
     check_ids(file, depots, stations, stops, vehicle_types)
     check_fits(file, stops_path, stops, vehicle_types)
     service = read_service(file, top.get("service", dict, {}))
+    feeders = read_feeders(file, top.get("feeders", dict, {}))
     solver = read_solver(file, top.get("solver", dict, {}))
     depot_ids = {d.id for d in depots}
     known_types = {vt.id: vt for vt in vehicle_types}
@@ -142,7 +147,7 @@ def load_scenario(path: str | Path) -> Scenario:
     top.done()
     return Scenario(name=name, title=title, path=file, network=network, depots=depots,
                     stops=stops, vehicle_types=vehicle_types, stations=stations,
-                    service=service, solver=solver, carriers=carriers,
+                    service=service, feeders=feeders, solver=solver, carriers=carriers,
                     consolidated=consolidated, relay=relay, cost_model=cost_model)
 
 
@@ -195,6 +200,12 @@ def scenario_document(scenario: Scenario, folder: Path) -> dict[str, Any]:
         doc["costs"] = {"model": _cost_model_reference(sc.cost_model, folder)}
     doc["service"] = {"per_stop_s": sc.service.per_stop_s,
                       "per_parcel_s": sc.service.per_parcel_s}
+    if sc.service.load_s:
+        doc["service"]["load_s"] = sc.service.load_s
+    if sc.feeders != FeederSpec():
+        doc["feeders"] = {"sort_s": sc.feeders.sort_s}
+        if sc.feeders.depart_s is not None:
+            doc["feeders"]["depart"] = format_clock(sc.feeders.depart_s, "feeders.depart_s")
     doc["solver"] = _solver_table(sc.solver)
     return doc
 
@@ -254,6 +265,8 @@ def _vehicle_type_table(vt: VehicleType) -> dict[str, Any]:
         table["avoid_roads"] = list(vt.avoid_roads)
     table |= {"shift_start": format_clock(vt.shift_start_s, f"vehicle_type {vt.id}.shift_start_s"),
               "max_shift_h": vt.max_duration_s / 3600}
+    if vt.max_trips > 1:
+        table["max_trips"] = vt.max_trips
     return table
 
 

@@ -17,7 +17,7 @@ from routing.core import Carrier, CostModel, Depot, InputError, Objective, Stop,
 from routing.inputs.cost_file import load_cost_model, resolve_cost_model, shipped_cost_models
 from routing.inputs.files import parse_clock
 from routing.inputs.stops_csv import CARRIER_PREFIX, build, read_stations_csv, read_stops_csv
-from routing.solving import ENGINES, fits
+from routing.solving import ENGINES
 
 #: First-solution strategies and metaheuristics the OR-Tools engine accepts by name.
 FIRST_SOLUTION_STRATEGIES = (
@@ -39,10 +39,23 @@ class NetworkSpec:
 
 @dataclass(frozen=True)
 class ServiceSpec:
-    """Time spent at a village service point: a fixed part plus a part per parcel."""
+    """Time spent at a village service point (a fixed part plus a part per parcel) and at a
+    depot at the start of each trip (``load_s``: unload the last trip's produce, load the
+    parcels, which the depot's staff have sorted into the vehicle's cages)."""
 
     per_stop_s: int = 300
     per_parcel_s: int = 10
+    load_s: int = 0
+
+
+@dataclass(frozen=True)
+class FeederSpec:
+    """How the carriers' vans bring their parcels to the hub before the pooled fleet leaves:
+    they leave their branches at ``depart_s`` (default: their type's shift start), and the
+    pooled fleet may leave ``sort_s`` after the last of them has arrived (unload and sort)."""
+
+    depart_s: int | None = None
+    sort_s: int = 1800
 
 
 @dataclass(frozen=True)
@@ -257,6 +270,7 @@ def _read_vehicle_type(file: Path, where: str, data: Any, default_depot: str) ->
         max_duration_s=round(hours * 3600), kind=t.get("kind", str, "van"),
         max_speed_kmh=t.get("max_speed_kmh", float, None),
         avoid_roads=tuple(_road_classes(t, "avoid_roads")),
+        max_trips=t.get("max_trips", int, 1),
     )
     t.done()
     return vt
@@ -293,33 +307,43 @@ def check_ids(file: Path, depots: tuple[Depot, ...], stations: tuple[Depot, ...]
 
 def check_fits(file: Path, stops_path: Path, stops: tuple[Stop, ...],
                vehicle_types: tuple[VehicleType, ...]) -> None:
-    """Reject a stop whose delivery or pickup no vehicle can carry: no plan could serve it."""
-    max_parcels = max(v.capacity_parcels for v in vehicle_types)
+    """Reject a stop no plan could serve even with its load split across visits: one of its
+    parcels weighs, on average, more than any vehicle carries. Bigger loads are split
+    (:func:`routing.core.split_stop`)."""
     max_kg = max(v.capacity_kg for v in vehicle_types)
     for stop in stops:
-        for col, value, cap in (("parcels", stop.parcels, max_parcels),
-                                ("weight_kg", stop.weight_kg, max_kg),
-                                ("produce_kg", stop.produce_kg, max_kg)):
-            if value > cap:
-                raise InputError(stops_path, f"stop {stop.id} {col}",
-                                 f"{value} exceeds the largest vehicle capacity ({cap}); "
-                                 f"split the stop or add a bigger vehicle type in {file.name}")
-        if not any(fits(v, stop) for v in vehicle_types):
-            raise InputError(stops_path, f"stop {stop.id}",
-                             f"no single vehicle type carries both its {stop.parcels} parcels "
-                             f"and {max(stop.weight_kg, stop.produce_kg)} kg; split the stop "
-                             f"or add a vehicle type in {file.name}")
+        if stop.parcels and stop.weight_kg > max_kg * stop.parcels:
+            raise InputError(stops_path, f"stop {stop.id} weight_kg",
+                             f"its {stop.parcels} parcels weigh {stop.weight_kg} kg, "
+                             f"{stop.weight_kg / stop.parcels:.0f} kg each on average, more "
+                             f"than any vehicle carries ({max_kg} kg), so no split of its load "
+                             f"fits; check the weight or add a bigger vehicle type in "
+                             f"{file.name}")
 
 
 def read_service(file: Path, data: dict[str, Any]) -> ServiceSpec:
-    """``[service]``: seconds per stop and per parcel, both >= 0."""
+    """``[service]``: seconds per stop, per parcel and per trip's loading, all >= 0."""
     svc = Table(file, "service", data)
     service = ServiceSpec(per_stop_s=svc.get("per_stop_s", int, 300),
-                          per_parcel_s=svc.get("per_parcel_s", int, 10))
+                          per_parcel_s=svc.get("per_parcel_s", int, 10),
+                          load_s=svc.get("load_s", int, 0))
     svc.done()
-    if service.per_stop_s < 0 or service.per_parcel_s < 0:
-        raise InputError(file, "service", "service times must be >= 0 seconds")
+    for name in ("per_stop_s", "per_parcel_s", "load_s"):
+        value = getattr(service, name)
+        if value < 0:
+            raise InputError(file, f"service.{name}", f"must be >= 0 seconds, got {value}")
     return service
+
+
+def read_feeders(file: Path, data: dict[str, Any]) -> FeederSpec:
+    """``[feeders]``: when the carriers' vans leave for the hub, how long sorting takes there."""
+    t = Table(file, "feeders", data)
+    depart = t.clock("depart", "00:00") if "depart" in data else None
+    spec = FeederSpec(depart_s=depart, sort_s=t.get("sort_s", int, 1800))
+    t.done()
+    if spec.sort_s < 0:
+        raise InputError(file, "feeders.sort_s", f"must be >= 0 seconds, got {spec.sort_s}")
+    return spec
 
 
 def read_solver(file: Path, data: Any) -> SolverSpec:

@@ -36,11 +36,12 @@ from routing.solving.feasibility import Schedule, fits, has_room, lone_trip
 
 @dataclass(frozen=True)
 class RouteCheck:
-    """What the checker recomputed for one route."""
+    """What the checker recomputed for one route (one trip of ``vehicle``)."""
 
     vehicle: str
     distance_m: int
     end_s: int
+    trip: int
     max_load: tuple[int, ...]
     load_profile: tuple[tuple[int, ...], ...]
 
@@ -134,7 +135,7 @@ def _check_route(problem: Problem, route: Route, vehicle_type: VehicleType,
     distance = _check_distance(problem, route, vehicle_type, path, name, violations)
     end = _check_times(problem, route, vehicle_type, path, name, violations)
     peak, profile = _check_loads(problem, route, vehicle_type, name, violations)
-    return RouteCheck(route.vehicle, distance, end, peak, profile)
+    return RouteCheck(route.vehicle, distance, end, route.trip, peak, profile)
 
 
 def _check_day(trips: tuple[Route, ...], vehicle_type: VehicleType) -> list[str]:

@@ -35,8 +35,7 @@ from routing.core import LOAD_DIMENSIONS, Plan, Problem, Stop, VehicleType
 
 def fits(vehicle_type: VehicleType, stop: Stop) -> bool:
     """Whether one vehicle of ``vehicle_type`` can carry ``stop``'s delivery and its pickup."""
-    return all(d <= c and p <= c for d, p, c in
-               zip(stop.delivery, stop.pickup, vehicle_type.capacity, strict=True))
+    return vehicle_type.carries(stop)
 
 
 def load_fits(vehicle_type: VehicleType, stops: Sequence[Stop]) -> bool:

@@ -32,7 +32,6 @@ Modules: :mod:`~routing.strategies.base` (legs, results, the runner), one module
 from __future__ import annotations
 
 from routing.strategies.base import (
-    Feeder,
     Leg,
     StrategyResult,
     carrier_stops,
@@ -48,7 +47,7 @@ from routing.strategies.compare import (
     doubled_settings,
 )
 from routing.strategies.gap import BASELINE, gap_plan
-from routing.strategies.relay import RELAY_SETTLE_ROUNDS, trunk_loads
+from routing.strategies.relay import RELAY_SETTLE_ROUNDS
 from routing.strategies.run import run_strategy
 from routing.strategies.variants import scale_demand, with_fleet
 
@@ -58,7 +57,6 @@ __all__ = [
     "CONVERGENCE_COLUMNS",
     "RELAY_SETTLE_ROUNDS",
     "Comparison",
-    "Feeder",
     "Leg",
     "RuleCheck",
     "StrategyCheck",
@@ -71,7 +69,6 @@ __all__ = [
     "has_load",
     "run_strategy",
     "scale_demand",
-    "trunk_loads",
     "villages_with_demand",
     "with_fleet",
 ]

@@ -7,11 +7,9 @@ its search budget (:func:`~routing.pipeline.settings.budget_s`), solves it and c
 
 from __future__ import annotations
 
-import math
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import TypeVar
 
 import numpy as np
 
@@ -28,15 +26,15 @@ from routing.core import (
     Usage,
     VehicleType,
     Why,
+    apportion,
     build_problem,
     price,
     priced,
+    split_stop,
 )
 from routing.inputs import Scenario
 from routing.pipeline import Geography, Timings, budget_s
 from routing.solving import CheckReport, Engine, SolveSettings, solve_checked
-
-K = TypeVar("K", str, int)
 
 
 def has_load(stop: Stop) -> bool:
@@ -77,19 +75,6 @@ class Leg:
         return self.location_of.get(stop_id, stop_id)
 
 
-@dataclass(frozen=True)
-class Feeder:
-    """A carrier's trips from its branch to the transfer hub with all its parcels, in its first
-    listed vehicle type, priced as direct round trips."""
-
-    carrier: str
-    kind: str
-    trips: int
-    distance_m: int
-    duration_s: int
-    parcels: int
-
-
 @dataclass(frozen=True, eq=False)
 class StrategyResult:
     """Every leg of a strategy with village-level totals, ready for costing and reports."""
@@ -98,11 +83,15 @@ class StrategyResult:
     scenario: Scenario
     geography: Geography
     legs: tuple[Leg, ...]
-    feeders: tuple[Feeder, ...]
     transferred_parcels: int
     unserved: tuple[Unserved, ...]
     solve_time_s: float
     undelivered: frozenset[str] = frozenset()
+
+    @property
+    def feeder_legs(self) -> tuple[Leg, ...]:
+        """The carriers' trips bringing their parcels to the hub (:attr:`Echelon.FEEDER`)."""
+        return tuple(leg for leg in self.legs if leg.echelon == Echelon.FEEDER)
 
     @property
     def idle(self) -> tuple[str, ...]:
@@ -110,18 +99,19 @@ class StrategyResult:
         return tuple(s.id for s in self.scenario.stops if not has_load(s))
 
     def usage(self) -> list[Usage]:
-        """One entry per vehicle-day: every route of every leg, and every feeder trip set."""
+        """One entry per vehicle-day of every leg, feeders included: a vehicle driving several
+        trips is one vehicle-day (its fixed cost is charged once)."""
         kinds = {vt.id: vt.kind for leg in self.legs for vt in leg.problem.vehicle_types}
-        routes = [Usage(kinds[r.vehicle_type], r.distance_m, r.duration_s)
-                  for leg in self.legs for r in leg.plan.routes]
-        return routes + [Usage(f.kind, f.distance_m, f.duration_s) for f in self.feeders]
+        return [Usage(kinds[day.vehicle_type], day.distance_m, day.duration_s)
+                for leg in self.legs for day in leg.plan.days()]
 
     def _visits(self) -> list[Stop]:
-        """Every village visit that hands over a load (final echelon; a relay village whose
-        trunk load never reached its station receives nothing)."""
-        return [leg.problem.stop_by_id[sid] for leg in self.legs if leg.echelon != Echelon.TRUNK
+        """Every village visit that hands over a load (a split village counts each visit; a
+        relay village whose trunk load never reached its station receives nothing)."""
+        villages = {s.id for s in self.scenario.stops}
+        return [leg.problem.stop_by_id[sid] for leg in self.legs
                 for route in leg.plan.routes for sid in route.stops
-                if sid not in self.undelivered]
+                if leg.location(sid) in villages and leg.location(sid) not in self.undelivered]
 
     def delivered(self) -> tuple[int, int, int]:
         """Parcels, parcel kg and produce kg handed over at villages."""
@@ -136,19 +126,20 @@ class StrategyResult:
     def kpis(self) -> dict[str, int | float]:
         """Totals across legs and feeders: vehicles, km, hours, served villages, parcels."""
         usage = self.usage()
-        routes = sum(len(leg.plan.routes) for leg in self.legs)
         distance = sum(u.distance_m for u in usage)
         duration = sum(u.duration_s for u in usage)
         parcels, weight, produce = self.delivered()
         unserved = len({u.stop for u in self.unserved})
+        feeders = self.feeder_legs
         return {
-            "vehicles": routes + len(self.feeders),
-            "routes": routes,
+            "vehicles": len(usage),
+            "trips": sum(len(leg.plan.routes) for leg in self.legs),
+            "feeder_vehicles": sum(len(leg.plan.days()) for leg in feeders),
             "distance_m": distance,
             "duration_s": duration,
             "distance_km": round(distance / 1000, 1),
             "driver_hours": round(duration / 3600, 2),
-            "feeder_km": round(sum(f.distance_m for f in self.feeders) / 1000, 1),
+            "feeder_km": round(sum(leg.plan.distance_m for leg in feeders) / 1000, 1),
             "stops_served": len(self.scenario.stops) - len(self.idle) - unserved,
             "stops_unserved": unserved,
             "stops_without_demand": len(self.idle),
@@ -201,15 +192,23 @@ class Runner:
                 vehicle_types: Sequence[VehicleType], *,
                 location_of: Mapping[str, str] | None = None, per_stop_s: int | None = None,
                 per_parcel_s: int | None = None,
-                excluded: Mapping[str, str] | None = None) -> Problem:
+                excluded: Mapping[str, str] | None = None) -> LegProblem:
+        """The leg's routing problem over the scenario's matrices. A stop too big for every
+        vehicle type of the leg is split into visits that each fit (:func:`split_stop`),
+        standing where the stop stands."""
         geo, svc = self.geography, self.scenario.service
-        location_of = location_of or {}
+        where = dict(location_of or {})
+        visits: list[Stop] = []
+        for stop in stops:
+            parts = split_stop(stop, vehicle_types)
+            visits += parts
+            where.update({p.id: where.get(stop.id, stop.id) for p in parts if p.id != stop.id})
         ids = list(geo.matrices.ids)
         position = {loc: i for i, loc in enumerate(ids)}
-        rows = [position[d.id] for d in depots] + [position[location_of.get(s.id, s.id)]
-                                                   for s in stops]
-        # Re-label the rows so repeated locations (split stations) get their own ids.
-        labels = [d.id for d in depots] + [s.id for s in stops]
+        rows = [position[d.id] for d in depots] + [position[where.get(s.id, s.id)]
+                                                   for s in visits]
+        # Re-label the rows so repeated locations (split loads) get their own ids.
+        labels = [d.id for d in depots] + [s.id for s in visits]
 
         def pick(matrix: np.ndarray) -> np.ndarray:
             return matrix[np.ix_(rows, rows)]
@@ -217,50 +216,77 @@ class Runner:
         profiles = {vt.profile: (pick(geo.profiles[vt.profile].distance_m),
                                  pick(geo.profiles[vt.profile].duration_s))
                     for vt in vehicle_types if vt.profile in geo.profiles}
-        skip = {s.id: geo.too_far[location_of.get(s.id, s.id)] for s in stops
-                if location_of.get(s.id, s.id) in geo.too_far}
+        skip = {s.id: geo.too_far[where.get(s.id, s.id)] for s in visits
+                if where.get(s.id, s.id) in geo.too_far}
         skip.update(excluded or {})
-        return build_problem(
-            name=f"{self.scenario.name}:{label}", depots=depots, stops=stops,
+        problem = build_problem(
+            name=f"{self.scenario.name}:{label}", depots=depots, stops=visits,
             vehicle_types=vehicle_types, ids=labels, distance_m=pick(geo.matrices.distance_m),
             duration_s=pick(geo.matrices.duration_s),
             per_stop_s=svc.per_stop_s if per_stop_s is None else per_stop_s,
             per_parcel_s=svc.per_parcel_s if per_parcel_s is None else per_parcel_s,
-            excluded=skip, profiles=profiles)
+            load_s=svc.load_s, excluded=skip, profiles=profiles)
+        return LegProblem(label, problem, where)
 
-    def solve(self, problems: Sequence[tuple[str, Echelon, Problem]]) -> list[Leg]:
-        """Solve and check each (label, echelon, problem) within its own budget."""
+    def solve(self, echelon: Echelon, problems: Sequence[LegProblem]) -> list[Leg]:
+        """Solve and check each problem of ``echelon`` within its own budget."""
         legs = []
-        for label, echelon, problem in problems:
-            budget = self.budget_of(problem)
-            plan, check = solve_checked(problem, self.engine,
+        for p in problems:
+            budget = self.budget_of(p.problem)
+            plan, check = solve_checked(p.problem, self.engine,
                                         replace(self.settings, time_limit_s=budget))
-            legs.append(Leg(label, echelon, problem, plan, check, budget_s=budget))
+            legs.append(Leg(p.label, echelon, p.problem, plan, check, budget_s=budget,
+                            location_of=p.location_of))
         return legs
 
-    def feeders(self, hub: str) -> tuple[Feeder, ...]:
-        """Each carrier's daily round trips from its branch to ``hub`` with all its parcels."""
-        geo = self.geography
-        index = {loc: i for i, loc in enumerate(geo.matrices.ids)}
-        out = []
-        per_carrier = carrier_stops(self.scenario)
-        for carrier in self.scenario.carriers:
-            if carrier.depot == hub:
-                continue
+    def feeders(self, hub: str) -> list[Leg]:
+        """Each carrier's vans bringing all its parcels from its branch to ``hub`` (split into
+        van loads), leaving at ``[feeders] depart`` and routed and checked like any leg."""
+        sc = self.scenario
+        depots = {d.id: d for d in sc.depots}
+        per_carrier = carrier_stops(sc)
+        problems = []
+        for carrier in sc.carriers:
             mine = per_carrier[carrier.id]
-            parcels = sum(s.parcels for s in mine)
-            weight = sum(s.weight_kg for s in mine)
-            vt = self.scenario.vehicle_type_by_id[carrier.vehicles[0]]
-            trips = max(math.ceil(parcels / vt.capacity_parcels),
-                        math.ceil(weight / vt.capacity_kg))
-            if trips == 0:
+            parcels, weight = sum(s.parcels for s in mine), sum(s.weight_kg for s in mine)
+            if carrier.depot == hub or not (parcels or weight):
                 continue
-            a, b = index[carrier.depot], index[hub]
-            dist = int(geo.matrices.distance_m[a, b] + geo.matrices.distance_m[b, a])
-            dur = int(geo.matrices.duration_s[a, b] + geo.matrices.duration_s[b, a])
-            out.append(Feeder(carrier.id, vt.kind, trips, trips * dist,
-                              trips * (dur + self.scenario.service.per_stop_s), parcels))
-        return tuple(out)
+            load = Stop(hub, depots[hub].name, depots[hub].lon, depots[hub].lat,
+                        parcels=parcels, weight_kg=weight,
+                        parcels_by_carrier={carrier.id: parcels})
+            types = [vt if sc.feeders.depart_s is None else
+                     replace(vt, shift_start_s=sc.feeders.depart_s)
+                     for vt in self.vehicle_types(carrier.vehicles)]
+            problems.append(self.problem(f"feeder {carrier.id}", [depots[carrier.depot]],
+                                         [load], types, location_of={hub: hub}, per_parcel_s=0))
+        return self.solve(Echelon.FEEDER, problems)
+
+
+@dataclass(frozen=True, eq=False)
+class LegProblem:
+    """A leg's problem before it is solved, with the location each split stop stands at."""
+
+    label: str
+    problem: Problem
+    location_of: Mapping[str, str] = field(default_factory=dict)
+
+
+def ready_s(feeders: Sequence[Leg], sort_s: int) -> int:
+    """When the pooled fleet may leave the hub: ``sort_s`` after the last feeder has unloaded
+    there (0 when no feeder runs)."""
+    done = [arrival + int(leg.problem.service_s[leg.problem.index[sid]])
+            for leg in feeders for route in leg.plan.routes
+            for sid, arrival in zip(route.stops, route.arrival_s, strict=True)]
+    return max(done) + sort_s if done else 0
+
+
+def leave_after(vehicle_type: VehicleType, ready: int) -> VehicleType:
+    """``vehicle_type`` with its shift starting no earlier than ``ready`` (its end kept): its
+    vehicles may leave only once what they carry has arrived."""
+    if ready <= vehicle_type.shift_start_s:
+        return vehicle_type
+    return replace(vehicle_type, shift_start_s=ready,
+                   max_duration_s=max(vehicle_type.shift_end_s - ready, 1))
 
 
 def village_unserved(legs: Sequence[Leg], *, prefix: bool) -> tuple[Unserved, ...]:
@@ -269,16 +295,16 @@ def village_unserved(legs: Sequence[Leg], *, prefix: bool) -> tuple[Unserved, ..
     kinds: dict[str, Why] = {}
     for leg in legs:
         for u in leg.plan.unserved:
-            reasons[u.stop].append(f"{leg.label}: {u.reason}" if prefix else u.reason)
-            kinds.setdefault(u.stop, u.why)
+            village = leg.location(u.stop)
+            reasons[village].append(f"{leg.label}: {u.reason}" if prefix else u.reason)
+            kinds.setdefault(village, u.why)
     return tuple(Unserved(stop, "; ".join(r), kinds[stop]) for stop, r in sorted(reasons.items()))
 
 
-def strategy_result(runner: Runner, strategy: Strategy, legs: list[Leg],
-                    feeders: tuple[Feeder, ...], transfers: int,
+def strategy_result(runner: Runner, strategy: Strategy, legs: list[Leg], transfers: int,
                     unserved: tuple[Unserved, ...]) -> StrategyResult:
     """A strategy's result from its solved legs, with their solver time added up."""
-    return StrategyResult(strategy, runner.scenario, runner.geography, tuple(legs), feeders,
+    return StrategyResult(strategy, runner.scenario, runner.geography, tuple(legs),
                           transfers, unserved,
                           sum(leg.plan.solve_time_s + leg.superseded_s for leg in legs))
 
@@ -301,14 +327,3 @@ def carrier_stops(scenario: Scenario) -> dict[str, list[Stop]]:
             out[cid].append(replace(stop, parcels=parcels, weight_kg=weight[cid],
                                     produce_kg=produce[cid], parcels_by_carrier={cid: parcels}))
     return out
-
-
-def apportion(total: int, weights: Mapping[K, float]) -> dict[K, int]:
-    """Split a whole number by weights so the parts add up to it (largest remainder)."""
-    norm = sum(weights.values()) or 1.0
-    exact = {k: total * w / norm for k, w in weights.items()}
-    parts = {k: math.floor(v) for k, v in exact.items()}
-    rest = total - sum(parts.values())
-    for k in sorted(exact, key=lambda k: (parts[k] - exact[k], k))[:rest]:
-        parts[k] += 1
-    return parts

@@ -5,17 +5,21 @@ windows). This module checks what no single leg can: that the legs of a strategy
 scenario's day. Expected values are recomputed from the scenario and the plans' routes, not taken
 from the numbers the strategy code computed:
 
-* every village with demand is served in the final echelon or listed unserved (all strategies);
+* every village with demand receives its whole load, summed over its visits (a village bigger
+  than a vehicle is split into several), or is listed unserved (all strategies);
 * ``independent``: the carriers' parts of a village add up to the village (parcels, kg, produce)
   and each carrier's leg carries exactly that carrier's parcels;
-* ``consolidated`` and ``township-relay``: each village is held by one final-echelon leg with its
-  whole load and served at most once; feeders bring every carrier's parcels to the hub (a carrier
-  whose branch is the hub needs none) within their trips' capacity;
+* ``consolidated`` and ``township-relay``: each delivery leg holds every village's whole load
+  and no visit is driven twice; feeder legs bring every carrier's parcels from its branch to the
+  hub (a carrier whose branch is the hub needs none), and the pooled fleet (the shared fleet,
+  the relay trunk) leaves the hub only ``[feeders] sort_s`` after the last feeder has unloaded;
 * ``township-relay``: the trunk brings each station exactly what its local rounds deliver (summed
-  over split loads ``t1#1``, ``t1#2`` and over the routes actually driven); local rounds leave a
-  station only after the trunk has unloaded there (arrival + ``relay.transfer_s``); the produce
-  the trunk takes back from a station is what its rounds collect, and whether it rides back the
-  same day or on the trunk's next run is stated.
+  over split loads and over the routes actually driven); local rounds leave a station only after
+  the trunk has unloaded there (arrival + ``relay.transfer_s``); the produce the trunk takes back
+  from a station is what its rounds collect, and whether it rides back the same day or on the
+  trunk's next run is stated.
+
+Where a stop stands is read from ``Leg.location``, never from its id.
 """
 
 from __future__ import annotations
@@ -24,8 +28,8 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from routing.core import Echelon, PlanError, Stop, Strategy, VehicleType
-from routing.strategies.base import Feeder, Leg, StrategyResult, carrier_stops
+from routing.core import Echelon, PlanError, Stop, Strategy
+from routing.strategies.base import Leg, StrategyResult, carrier_stops, ready_s
 
 #: A load as (parcels, parcel kg, produce kg).
 Load = tuple[int, int, int]
@@ -115,8 +119,21 @@ def _demand(result: StrategyResult) -> dict[str, Stop]:
 
 
 def _final(result: StrategyResult) -> list[Leg]:
-    """The legs that call at villages (every leg but the relay trunk)."""
-    return [leg for leg in result.legs if leg.echelon != Echelon.TRUNK]
+    """The legs that hold every village they serve (all but the relay trunk and feeders)."""
+    return [leg for leg in result.legs if leg.echelon not in (Echelon.TRUNK, Echelon.FEEDER)]
+
+
+def _at_villages(result: StrategyResult, leg: Leg, *, driven: bool) -> dict[str, Load]:
+    """The load ``leg`` holds (or, with ``driven``, hands over) at each village, summed over
+    its visits there; a relay village whose station load never arrived receives nothing."""
+    villages = {s.id for s in result.scenario.stops}
+    ids = _driven(leg) if driven else [s.id for s in leg.problem.stops]
+    out: dict[str, Load] = defaultdict(lambda: ZERO)
+    for sid in ids:
+        village = leg.location(sid)
+        if village in villages and not (driven and village in result.undelivered):
+            out[village] = _plus(out[village], _load(leg.problem.stop_by_id[sid]))
+    return dict(out)
 
 
 def _driven(leg: Leg) -> list[str]:
@@ -132,8 +149,8 @@ def _clock(seconds: int) -> str:
 
 
 def _demand_covered(result: StrategyResult) -> RuleCheck:
-    """Every village with demand is served (in the final echelon, its load handed over) or
-    listed unserved; nothing is listed unserved that every leg holding it serves."""
+    """Every village with demand receives its whole load over its visits, or is listed
+    unserved; nothing is listed unserved that receives its whole load."""
     demand = _demand(result)
     listed = Counter(u.stop for u in result.unserved)
     known = {s.id for s in result.scenario.stops}
@@ -141,25 +158,20 @@ def _demand_covered(result: StrategyResult) -> RuleCheck:
     out += [f"village {u.stop} is listed unserved without a reason" for u in result.unserved
             if not u.reason.strip()]
     out += [f"village {sid} is listed unserved {n} times" for sid, n in listed.items() if n > 1]
-    holders: dict[str, int] = Counter()
-    servers: dict[str, int] = Counter()
-    for leg in _final(result):
-        driven = {sid for sid in _driven(leg) if sid not in result.undelivered}
-        for stop in leg.problem.stops:
-            holders[stop.id] += 1
-            if stop.id in driven:
-                servers[stop.id] += 1
-            elif stop.id not in listed:
-                out.append(f"village {stop.id} is not served by {leg.label} and not listed "
-                           f"unserved")
+    got: dict[str, Load] = defaultdict(lambda: ZERO)
+    for leg in result.legs:
+        for village, load in _at_villages(result, leg, driven=True).items():
+            got[village] = _plus(got[village], load)
     for sid, stop in demand.items():
-        if not holders[sid] and sid not in listed:  # held but unserved is reported above
-            out.append(f"village {sid} has demand ({_show(_load(stop))}) but is neither served "
-                       f"nor listed unserved")
-    out += [f"village {sid} is listed unserved but every leg holding it serves it"
-            for sid in listed if holders[sid] and servers[sid] == holders[sid]]
-    return RuleCheck("demand-covered", f"{len(demand)} villages with demand: each served in the "
-                     f"final echelon or among the {len(listed)} listed unserved", tuple(out))
+        whole = got.get(sid, ZERO) == _load(stop)
+        if sid in listed and whole:
+            out.append(f"village {sid} is listed unserved but receives its whole load")
+        elif sid not in listed and not whole:
+            out.append(f"village {sid} receives {_show(got.get(sid, ZERO))} of its "
+                       f"{_show(_load(stop))} and is not listed unserved")
+    return RuleCheck("demand-covered", f"{len(demand)} villages with demand: each receives its "
+                     f"whole load (over all its visits) or is among the {len(listed)} listed "
+                     f"unserved", tuple(out))
 
 
 # --- independent ------------------------------------------------------------------------------
@@ -191,8 +203,9 @@ def _carrier_parts(result: StrategyResult) -> RuleCheck:
             out.append(f"carrier {carrier.id} drives no leg")
             continue
         for stop in leg.problem.stops:
-            parts[stop.id].append(stop)
-        held = {s.id: s.parcels for s in leg.problem.stops}
+            parts[leg.location(stop.id)].append(stop)
+        held = {village: load[0] for village, load in
+                _at_villages(result, leg, driven=False).items()}
         for village in result.scenario.stops:
             own = village.parcels_by_carrier.get(carrier.id, 0)
             if held.get(village.id, 0) != own:
@@ -212,25 +225,23 @@ def _carrier_parts(result: StrategyResult) -> RuleCheck:
 
 
 def _pooled_villages(result: StrategyResult) -> RuleCheck:
-    """Each village is held by one final-echelon leg, with its whole load, and served at most
-    once."""
+    """Each delivery leg holds every village's whole load (over its visits), no leg holds a
+    place that is not a village, and no visit is driven twice (by two legs either)."""
     villages = {s.id: s for s in result.scenario.stops}
-    held: Counter[str] = Counter()
     out = []
     for leg in _final(result):
-        for stop in leg.problem.stops:
-            held[stop.id] += 1
-            village = villages.get(stop.id)
-            if village is None:
-                out.append(f"{leg.label} holds {stop.id}, which is not a village of the scenario")
-            elif _load(stop) != _load(village):
-                out.append(f"{leg.label} holds village {stop.id} with {_show(_load(stop))}, not "
-                           f"its {_show(_load(village))}")
-    out += [f"village {sid} is held by {n} legs" for sid, n in held.items() if n > 1]
-    visits = Counter(sid for leg in _final(result) for sid in _driven(leg))
-    out += [f"village {sid} is served {n} times" for sid, n in visits.items() if n > 1]
-    return RuleCheck("pooled-villages", f"{len(held)} villages each held once with the "
-                     f"scenario's load and served at most once", tuple(out))
+        strays = {leg.location(s.id) for s in leg.problem.stops} - set(villages)
+        out += [f"{leg.label} holds {sid}, which is not a village of the scenario"
+                for sid in sorted(strays)]
+        for village, load in _at_villages(result, leg, driven=False).items():
+            if load != _load(villages[village]):
+                out.append(f"{leg.label} holds village {village} with {_show(load)}, not its "
+                           f"{_show(_load(villages[village]))}")
+    visits = Counter(sid for leg in result.legs if leg.echelon != Echelon.FEEDER
+                     for sid in _driven(leg) if leg.location(sid) in villages)
+    out += [f"visit {sid} is driven {n} times" for sid, n in visits.items() if n > 1]
+    return RuleCheck("pooled-villages", f"{len(villages)} villages each held whole by every "
+                     f"delivery leg, {len(visits)} visits each driven at most once", tuple(out))
 
 
 def _hub(result: StrategyResult) -> str:
@@ -241,58 +252,38 @@ def _hub(result: StrategyResult) -> str:
 
 
 def _feeders(result: StrategyResult) -> RuleCheck:
-    """Feeders bring each carrier's parcels from its branch to the hub within the capacity of
-    their trips; a carrier whose branch is the hub needs no feeder."""
+    """Each carrier away from the hub has one feeder leg, from its branch in its own vans,
+    whose loads stand at the hub and add up to its parcels and kg; the pooled fleet leaves the
+    hub only ``sort_s`` after the last feeder has unloaded."""
     hub, sc = _hub(result), result.scenario
-    kg = {cid: sum(s.weight_kg for s in stops) for cid, stops in carrier_stops(sc).items()}
-    by_carrier: dict[str, list[Feeder]] = defaultdict(list)
-    for f in result.feeders:
-        by_carrier[f.carrier].append(f)
-    out = [f"feeder of unknown carrier {cid}" for cid in by_carrier
-           if cid not in {c.id for c in sc.carriers}]
-    away = 0
-    for carrier in sc.carriers:
-        parcels = sum(s.parcels_by_carrier.get(carrier.id, 0) for s in sc.stops)
-        feeders = by_carrier.get(carrier.id, [])
-        if carrier.depot == hub:
-            if feeders:
-                out.append(f"carrier {carrier.id}'s branch is the hub {hub}; it needs no feeder")
-            continue
-        away += parcels
-        types = [sc.vehicle_type_by_id[v] for v in carrier.vehicles]
-        out += _feeder_violations(carrier.id, feeders, parcels, kg.get(carrier.id, 0), types)
-    carried = sum(f.parcels for f in result.feeders)
-    if carried != away:
-        out.append(f"feeders carry {carried} parcels to {hub}; carriers away from it hold {away}")
-    return RuleCheck("feeders", f"{len(result.feeders)} feeders carry the {away} parcels of "
-                     f"carriers whose branch is not the hub {hub}", tuple(out))
-
-
-def _feeder_violations(carrier: str, feeders: list[Feeder], parcels: int, kg: int,
-                       types: list[VehicleType]) -> list[str]:
-    """What is wrong with one carrier's feeders (its whole load, in capacity)."""
-    if not (parcels or kg):
-        return [f"carrier {carrier} has nothing to bring, yet runs a feeder"] if feeders else []
-    if not feeders:
-        return [f"carrier {carrier}'s {parcels} parcels / {kg} kg reach the hub by no feeder"]
+    own = {cid: _total(stops) for cid, stops in carrier_stops(sc).items()}
+    feeders = result.feeder_legs
     out = []
-    if len(feeders) > 1:
-        out.append(f"carrier {carrier} has {len(feeders)} feeders")
-    carried = sum(f.parcels for f in feeders)
-    if carried != parcels:
-        out.append(f"carrier {carrier}'s feeders carry {carried} parcels, not its {parcels}")
-    for f in feeders:
-        fits = [vt for vt in types if vt.kind == f.kind]
-        if not fits:
-            out.append(f"carrier {carrier}'s feeder is a {f.kind}, which it has not")
+    for carrier in sc.carriers:
+        mine = [leg for leg in feeders if {d.id for d in leg.problem.depots} == {carrier.depot}
+                and {vt.id for vt in leg.problem.vehicle_types} <= set(carrier.vehicles)]
+        need = own.get(carrier.id, ZERO)[:2]
+        if carrier.depot == hub or need == (0, 0):
+            out += [f"carrier {carrier.id} needs no feeder, yet {leg.label} runs" for leg in mine]
             continue
-        cap_parcels = max(vt.capacity_parcels for vt in fits)
-        cap_kg = max(vt.capacity_kg for vt in fits)
-        if f.trips * cap_parcels < parcels or f.trips * cap_kg < kg:
-            out.append(f"carrier {carrier}'s {f.trips} feeder trips carry at most "
-                       f"{f.trips * cap_parcels} parcels / {f.trips * cap_kg} kg, less than its "
-                       f"{parcels} parcels / {kg} kg")
-    return out
+        if len(mine) != 1:
+            out.append(f"carrier {carrier.id} has {len(mine)} feeder legs, not one")
+            continue
+        (leg,) = mine
+        out += [f"{leg.label}: load {s.id} stands at {leg.location(s.id)}, not the hub {hub}"
+                for s in leg.problem.stops if leg.location(s.id) != hub]
+        brought = _total(leg.problem.stop_by_id[sid] for sid in _driven(leg))[:2]
+        if brought != need:
+            out.append(f"{leg.label} brings {brought[0]} parcels / {brought[1]} kg to {hub}, "
+                       f"not carrier {carrier.id}'s {need[0]} parcels / {need[1]} kg")
+    ready = ready_s(feeders, sc.feeders.sort_s)
+    pooled = [leg for leg in result.legs if leg.echelon in (Echelon.DELIVERY, Echelon.TRUNK)]
+    out += [f"{leg.label}: {r.vehicle} leaves the hub at {_clock(r.start_s)}, before the "
+            f"feeders' parcels are sorted at {_clock(ready)}"
+            for leg in pooled for r in leg.plan.routes if r.start_s < ready]
+    return RuleCheck("feeders", f"{len(feeders)} feeder legs bring the parcels of carriers away "
+                     f"from the hub {hub}; the pooled fleet leaves after {_clock(ready)}",
+                     tuple(out))
 
 
 # --- township relay ---------------------------------------------------------------------------
@@ -310,16 +301,9 @@ class _Relay:
     stray: tuple[str, ...]
 
 
-def _station_of(sid: str, stations: set[str]) -> str | None:
-    """The station a trunk stop stands at: ``t1`` or a split load ``t1#2``."""
-    if sid in stations:
-        return sid
-    base, _, k = sid.rpartition("#")
-    return base if base in stations and k.isdigit() else None
-
-
 def _read_relay(result: StrategyResult) -> _Relay:
     stations = {s.id for s in result.scenario.stations}
+    villages = {s.id for s in result.scenario.stops}
     transfer_s = result.scenario.relay.transfer_s if result.scenario.relay else 0
     brought: dict[str, Load] = defaultdict(lambda: ZERO)
     unloaded: dict[str, int] = {}
@@ -327,8 +311,10 @@ def _read_relay(result: StrategyResult) -> _Relay:
     for leg in (lg for lg in result.legs if lg.echelon == Echelon.TRUNK):
         for route in leg.plan.routes:
             for sid, arrival in zip(route.stops, route.arrival_s, strict=True):
-                station, stop = _station_of(sid, stations), leg.problem.stop_by_id[sid]
-                if station is None:
+                station, stop = leg.location(sid), leg.problem.stop_by_id[sid]
+                if station in villages:
+                    continue  # a village the trunk serves directly
+                if station not in stations:
                     stray.append(f"trunk stop {sid} stands at no township station")
                     continue
                 brought[station] = _plus(brought[station], _load(stop))
@@ -339,7 +325,7 @@ def _read_relay(result: StrategyResult) -> _Relay:
     for leg in (lg for lg in result.legs if lg.echelon == Echelon.LOCAL):
         for route in leg.plan.routes:
             handed = [leg.problem.stop_by_id[s] for s in route.stops
-                      if s not in result.undelivered]
+                      if leg.location(s) not in result.undelivered]
             if not handed:
                 continue
             if route.depot not in stations:

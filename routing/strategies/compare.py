@@ -29,7 +29,7 @@ from routing.strategies.base import StrategyResult
 from routing.strategies.gap import BASELINE, gap_plan
 from routing.strategies.run import run_strategy
 
-COLUMNS = ("strategy", "cost_model", "vehicles", "routes", "km", "driver_hours",
+COLUMNS = ("strategy", "cost_model", "vehicles", "trips", "feeder_vehicles", "km", "driver_hours",
            "village_visits", "parcels", "served", "unserved", "cost", "cost_per_parcel",
            "gap_villages", "gap_parcels", "gap_cost", "like_for_like_per_parcel", "co2_kg",
            "budget_s", "saving_pct")
@@ -85,7 +85,8 @@ class Comparison:
                 lfl, gap = self.like_for_like(strategy, model), self.gaps.get(strategy)
                 rows.append({
                     "strategy": str(strategy), "cost_model": model.name,
-                    "vehicles": k["vehicles"], "routes": k["routes"], "km": k["distance_km"],
+                    "vehicles": k["vehicles"], "trips": k["trips"],
+                    "feeder_vehicles": k["feeder_vehicles"], "km": k["distance_km"],
                     "driver_hours": round(k["driver_hours"], 1),
                     "village_visits": k["village_visits"], "parcels": k["parcels"],
                     "served": k["stops_served"], "unserved": k["stops_unserved"],

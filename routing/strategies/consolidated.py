@@ -1,7 +1,9 @@
-"""The ``consolidated`` strategy: one shared fleet visits each village once with all its parcels.
+"""The ``consolidated`` strategy: one shared fleet serves every village with all its parcels.
 
-Carriers hand their parcels to the county joint distribution centre (a feeder trip each, priced
-as direct round trips).
+Carriers' vans first bring their parcels from their branches to the county joint distribution
+centre (feeder legs, routed and scheduled); the shared fleet leaves once the last of them has
+unloaded and the parcels are sorted (``[feeders] sort_s``). A village bigger than a van gets
+several visits, and a van may drive several trips (``max_trips``).
 """
 
 from __future__ import annotations
@@ -11,6 +13,8 @@ from routing.strategies.base import (
     Runner,
     StrategyResult,
     has_load,
+    leave_after,
+    ready_s,
     strategy_result,
     village_unserved,
 )
@@ -22,10 +26,12 @@ def plan_consolidated(runner: Runner) -> StrategyResult:
     if not fleet.vehicles:
         raise InputError(sc.path, "consolidated.vehicles",
                          "no shared vehicle type; add a [consolidated] table naming the fleet")
-    problem = runner.problem("shared fleet", sc.depots_of(fleet.vehicles),
-                             [s for s in sc.stops if has_load(s)],
-                             runner.vehicle_types(fleet.vehicles))
-    legs = runner.solve([("shared fleet", Echelon.DELIVERY, problem)])
     feeders = runner.feeders(fleet.depot)
-    return strategy_result(runner, Strategy.CONSOLIDATED, legs, feeders,
-                           sum(f.parcels for f in feeders), village_unserved(legs, prefix=False))
+    ready = ready_s(feeders, sc.feeders.sort_s)
+    types = [leave_after(vt, ready) for vt in runner.vehicle_types(fleet.vehicles)]
+    problem = runner.problem("shared fleet", sc.depots_of(fleet.vehicles),
+                             [s for s in sc.stops if has_load(s)], types)
+    legs = runner.solve(Echelon.DELIVERY, [problem])
+    transfers = sum(s.parcels for leg in feeders for s in leg.problem.stops)
+    return strategy_result(runner, Strategy.CONSOLIDATED, [*feeders, *legs], transfers,
+                           village_unserved(legs, prefix=False))

@@ -24,10 +24,9 @@ def plan_independent(runner: Runner) -> StrategyResult:
                          "with their shares, depots and fleets")
     depots = {d.id: d for d in sc.depots}
     per_carrier = carrier_stops(sc)
-    problems = [(f"carrier {c.id}", Echelon.DELIVERY,
-                 runner.problem(f"carrier {c.id}", [depots[c.depot]], per_carrier[c.id],
-                                runner.vehicle_types(c.vehicles)))
+    problems = [runner.problem(f"carrier {c.id}", [depots[c.depot]], per_carrier[c.id],
+                               runner.vehicle_types(c.vehicles))
                 for c in sc.carriers if per_carrier[c.id]]
-    legs = runner.solve(problems)
-    return strategy_result(runner, Strategy.INDEPENDENT, legs, (), 0,
+    legs = runner.solve(Echelon.DELIVERY, problems)
+    return strategy_result(runner, Strategy.INDEPENDENT, legs, 0,
                            village_unserved(legs, prefix=True))

@@ -6,9 +6,12 @@ every load dimension, stop and depot time windows, simultaneous pickup and deliv
 leaves with all deliveries of its route and the load at each stop is the deliveries still aboard
 plus the pickups so far: PyVRP's own load semantics, the same the checker applies), a
 heterogeneous fleet with fixed, per-distance and per-duration costs, several depots, per-type
-travel profiles and shift limits. Problems carrying fields this adapter does not know (future
-model features such as breaks) are reported by :func:`pyvrp_unsupported`, and the ``auto`` engine
-then keeps to OR-Tools.
+travel profiles and shift limits, and vehicles that drive several trips a day (PyVRP's reload
+depots: a type's own depot, ``max_trips - 1`` reloads; one PyVRP route is one vehicle's day, so
+its fixed cost is charged once and its duration runs from the first trip's start to the last
+trip's return, as in :func:`~routing.solving.objective.plan_objective`). Problems carrying
+fields this adapter does not know (future model features such as breaks) are reported by
+:func:`pyvrp_unsupported`, and the ``auto`` engine then keeps to OR-Tools.
 
 PyVRP explores infeasible solutions and weighs their violations by penalties it adapts between
 bounds; :mod:`~routing.solving.engines.pyvrp_scaling` derives those bounds, the prizes and the
@@ -22,6 +25,7 @@ re-exported here.
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import time
 import warnings
 from collections.abc import Sequence
@@ -44,7 +48,15 @@ from routing.core import (
     VehicleType,
 )
 from routing.solving.engines.base import DROPPED_BY_ENGINE, Checkpoints, SolveSettings
-from routing.solving.engines.pyvrp_repair import Visits, feasible_visits, insert_missing
+from routing.solving.engines.pyvrp_repair import (
+    RELOAD,
+    Visits,
+    feasible_visits,
+    insert_missing,
+    joined,
+    pyvrp_route,
+    visits_of,
+)
 from routing.solving.engines.pyvrp_scaling import (
     COST_SCALES,
     COST_UNITS_PER_YUAN,
@@ -67,6 +79,7 @@ __all__ = [
     "PENALISED_COST_LIMIT",
     "PENALTY_ROOM",
     "PRIZE_FACTOR",
+    "RELOAD",
     "PyVrpEngine",
     "Scaling",
     "Visits",
@@ -89,7 +102,7 @@ _KNOWN_FIELDS: dict[type, frozenset[str]] = {
     VehicleType: frozenset({"id", "count", "capacity_parcels", "capacity_kg", "depot",
                             "max_duration_s", "shift_start_s", "name", "kind", "max_speed_kmh",
                             "avoid_roads", "fixed_cost", "cost_per_km", "cost_per_hour",
-                            "co2_g_per_km"}),
+                            "co2_g_per_km", "max_trips"}),
 }
 
 
@@ -278,36 +291,56 @@ def _stuck(scale: Scaling) -> SearchError:
 
 
 def _transfer(data: pyvrp.ProblemData, solution: pyvrp.Solution | None) -> pyvrp.Solution:
-    """``solution``'s routes (same vehicle types, same client order) as a solution of ``data``."""
-    routes = [pyvrp.Route(data, [a.idx for a in r.schedule() if a.is_client()], r.vehicle_type())
+    """``solution``'s routes (same vehicle types, same trips and client order) as a solution of
+    ``data``."""
+    routes = [pyvrp_route(data, r.vehicle_type(), visits_of(r))
               for r in (solution.routes() if solution is not None else [])]
-    return pyvrp.Solution(data, routes)
+    return pyvrp.Solution(data, [r for r in routes if r.num_clients()])
 
 
 def _from_plan(problem: Problem, data: pyvrp.ProblemData, clients: Sequence[Stop], plan: Plan
                ) -> pyvrp.Solution:
-    """``plan``'s routes as a solution of ``data`` (clients in ``clients`` order)."""
+    """``plan``'s routes as a solution of ``data`` (clients in ``clients`` order): a vehicle's
+    trips, in trip order, become one PyVRP route with a reload between trips."""
     client = {stop.id: i for i, stop in enumerate(clients)}
     vehicle_type = {vt.id: i for i, vt in enumerate(problem.vehicle_types)}
-    vehicles = {v.id: v.type.id for v in problem.vehicles}
+    vehicles = {v.id: v.type for v in problem.vehicles}
     routes = []
-    for route in plan.routes:
-        if sum(r.vehicle == route.vehicle for r in plan.routes) > 1:
-            raise ModelError(f"initial: vehicle {route.vehicle!r} has two routes")
-        if vehicles.get(route.vehicle) != route.vehicle_type:
-            raise ModelError(f"initial: vehicle {route.vehicle!r} of type "
-                             f"{route.vehicle_type!r} is not in problem {problem.name!r}")
-        missing = [s for s in route.stops if s not in client]
-        if missing:
-            raise ModelError(f"initial: route {route.vehicle} visits {missing[0]!r}, which "
-                             f"problem {problem.name!r} does not let PyVRP route")
-        routes.append(pyvrp.Route(data, [client[s] for s in route.stops],
-                                  vehicle_type[route.vehicle_type]))
+    for vehicle, trips in plan.trips().items():
+        vt = _checked_type(problem, vehicles.get(vehicle), trips)
+        for route in trips:
+            missing = [s for s in route.stops if s not in client]
+            if missing:
+                raise ModelError(f"initial: route {route.vehicle} visits {missing[0]!r}, which "
+                                 f"problem {problem.name!r} does not let PyVRP route")
+        visits = joined([[client[s] for s in route.stops] for route in trips])
+        routes.append(pyvrp_route(data, vehicle_type[vt.id], visits))
     try:
         return pyvrp.Solution(data, routes)
     except RuntimeError as exc:  # e.g. a stop visited twice
         raise ModelError(f"initial: the routes of plan {plan.problem!r} are not a solution "
                          f"({exc})") from exc
+
+
+def _checked_type(problem: Problem, vehicle_type: VehicleType | None, trips: Sequence[Route]
+                  ) -> VehicleType:
+    """The type of the vehicle driving ``trips`` (one vehicle's, in trip order), or a ModelError
+    unless they can be one PyVRP route: a vehicle of the problem, of the type they claim, no
+    trip number twice, within its ``max_trips``."""
+    vehicle = trips[0].vehicle
+    wrong = next((r for r in trips if vehicle_type is None or r.vehicle_type != vehicle_type.id),
+                 None)
+    if wrong is not None:
+        raise ModelError(f"initial: vehicle {vehicle!r} of type {wrong.vehicle_type!r} is not "
+                         f"in problem {problem.name!r}")
+    assert vehicle_type is not None  # else ``wrong`` is the first trip
+    twice = [a.trip for a, b in itertools.pairwise(trips) if a.trip == b.trip]
+    if twice:
+        raise ModelError(f"initial: vehicle {vehicle!r} has two routes numbered trip {twice[0]}")
+    if len(trips) > vehicle_type.max_trips:
+        raise ModelError(f"initial: vehicle {vehicle!r} drives {len(trips)} trips, over the "
+                         f"{vehicle_type.max_trips} its type {vehicle_type.id!r} allows")
+    return vehicle_type
 
 
 def _stopping(settings: SolveSettings, started: float, iterations_done: int
@@ -375,7 +408,9 @@ def to_problem_data(problem: Problem, clients: Sequence[Stop], objective: str,
             fixed_cost=fixed, tw_early=max(vt.shift_start_s, depot.open_s),
             tw_late=min(depot.close_s, vt.shift_end_s), shift_duration=vt.max_duration_s,
             unit_distance_cost=per_m, unit_duration_cost=per_s,
-            profile=profiles.index(vt.profile), name=vt.id))
+            profile=profiles.index(vt.profile), name=vt.id,
+            reload_depots=[depot_index[vt.depot]] if vt.max_trips > 1 else [],
+            max_reloads=vt.max_trips - 1))
     matrices = pyvrp_matrices(problem)
     # pyvrp's stub annotates matrices as ``ndarray[int, ...]`` (an int where the shape goes),
     # which no real array type matches.
@@ -388,22 +423,54 @@ def to_problem_data(problem: Problem, clients: Sequence[Stop], objective: str,
 
 def _read_routes(problem: Problem, data: pyvrp.ProblemData, clients: Sequence[Stop],
                  visits: Visits) -> list[Route]:
-    """Our routes from PyVRP's: vehicles numbered in type order, service start times as
-    arrival times (the same convention as the OR-Tools engine)."""
+    """Our routes from PyVRP's, one per trip: vehicles numbered in type order, a vehicle's trips
+    numbered from 1, service start times as arrival times (the same convention as the OR-Tools
+    engine)."""
     fleet: dict[str, list[str]] = {}
     for vehicle in problem.vehicles:
         fleet.setdefault(vehicle.type.id, []).append(vehicle.id)
     routes = []
-    for vt_index, client_indices in visits:
+    for vt_index, route_visits in visits:
         vt = problem.vehicle_types[vt_index]
-        route = pyvrp.Route(data, client_indices, vt_index)
-        schedule = [a for a in route.schedule() if a.is_client()]
-        stops = tuple(clients[a.idx].id for a in schedule)
-        load = np.sum([clients[i].delivery for i in client_indices], axis=0)
-        routes.append(Route(
-            vehicle=fleet[vt.id].pop(0), vehicle_type=vt.id, depot=vt.depot, stops=stops,
-            arrival_s=tuple(int(a.start_time) for a in schedule),
-            start_s=int(route.start_time()), end_s=int(route.end_time()),
-            distance_m=int(route.distance()),
-            load=tuple(int(x) for x in load[: len(LOAD_DIMENSIONS)])))
+        vehicle_id = fleet[vt.id].pop(0)
+        trips = _trip_schedules(pyvrp_route(data, vt_index, route_visits))
+        routes += [_trip(problem, vt, vehicle_id, clients, number, trip)
+                   for number, trip in enumerate(trips, start=1)]
     return routes
+
+
+#: One trip of a PyVRP route: (start, end, its client activities).
+_TripSchedule = tuple[int, int, list[pyvrp.ScheduledActivity]]
+
+
+def _trip_schedules(route: pyvrp.Route) -> list[_TripSchedule]:
+    """The trips of ``route`` that visit clients. A trip starts when loading starts at the depot
+    (the route's start, then each reload's start) and ends on arrival back there."""
+    out = []
+    start, stops = int(route.start_time()), []
+    for activity in route.schedule()[1:]:
+        if not activity.is_depot():
+            stops.append(activity)
+            continue
+        if stops:
+            out.append((start, int(activity.start_time), stops))
+        start, stops = int(activity.start_time), []
+    return out
+
+
+def _trip(problem: Problem, vt: VehicleType, vehicle: str, clients: Sequence[Stop], number: int,
+          trip: _TripSchedule) -> Route:
+    """Trip ``number`` of ``vehicle``: its distance by the type's matrix from the depot through
+    its stops and back (what the checker recomputes), its load the stops' deliveries."""
+    start, end, activities = trip
+    stops = [clients[a.idx] for a in activities]
+    distance_m, _ = problem.matrices_for(vt)
+    depot = problem.index[vt.depot]
+    path = [depot, *(problem.index[s.id] for s in stops), depot]
+    load = np.sum([s.delivery for s in stops], axis=0)
+    return Route(vehicle=vehicle, vehicle_type=vt.id, depot=vt.depot,
+                 stops=tuple(s.id for s in stops),
+                 arrival_s=tuple(int(a.start_time) for a in activities), start_s=start,
+                 end_s=end, distance_m=sum(int(distance_m[a, b]) for a, b in
+                                           itertools.pairwise(path)),
+                 load=tuple(int(x) for x in load[: len(LOAD_DIMENSIONS)]), trip=number)

@@ -103,15 +103,19 @@ def _violation_bound(problem: Problem, objective: str, units_per_yuan: int) -> i
 
 def _worst_violation(problem: Problem, clients: Sequence[Stop]) -> int:
     """An upper bound on a PyVRP solution's total violation: all the load in excess, plus a
-    time warp of at most, per route, its latest start and the time it drives and serves, twice
-    (late arrivals and the shift overrun are both counted)."""
+    time warp of at most, per route, its latest start and the time it drives, loads at its depot
+    (at the start of each of its trips) and serves, twice (late arrivals and the shift overrun
+    are both counted)."""
     load = sum(s.delivery[d] + s.pickup[d] for s in clients for d in range(len(LOAD_DIMENSIONS)))
     longest = max(int(duration.max()) for _, duration in _type_matrices(problem))
     horizon = max([d.close_s for d in problem.depots] + [s.close_s for s in clients]
                   + [vt.shift_end_s for vt in problem.vehicle_types])
     vehicles = len(problem.vehicles)
+    trips = sum(v.type.max_trips for v in problem.vehicles)
     work = sum(int(problem.service_s[problem.index[s.id]]) for s in clients)
-    work += (len(clients) + vehicles) * longest
+    work += sum(v.type.max_trips * int(problem.service_s[problem.index[v.depot]])
+                for v in problem.vehicles)
+    work += (len(clients) + trips) * longest
     return max(1, load + 2 * (vehicles * horizon + work))
 
 
