@@ -80,7 +80,7 @@ from routing.research import (
 )
 from routing.research import Progress as SweepProgress
 from routing.solving import ENGINES, SolveSettings
-from routing.strategies import Comparison, compare_strategies, run_strategy
+from routing.strategies import Comparison, compare_strategies, run_strategy, with_fleet
 
 #: How many unserved villages ``solve`` lists on the terminal; plan.json lists them all.
 UNSERVED_SHOWN = 20
@@ -97,6 +97,23 @@ _cache_dir_option = click.option(
 _engine_option = click.option(
     "--engine", type=click.Choice(sorted(ENGINES)), default=None,
     help="Routing engine [default: the scenario's solver.engine].")
+
+_fleet_option = click.option(
+    "--fleet", "fleet", multiple=True, metavar="TYPE=N",
+    help="Own N vehicles of vehicle type TYPE instead of the scenario's count; repeatable, e.g. "
+         "--fleet light-van=8 (with max_trips > 1 a vehicle may go out again to serve more).")
+
+
+def _fleet_counts(fleet: tuple[str, ...]) -> dict[str, int]:
+    """``("light-van=8",)`` as ``{"light-van": 8}``; anything else is a bad --fleet."""
+    counts = {}
+    for item in fleet:
+        name, sep, number = item.partition("=")
+        if not sep or not number.strip().isdigit():
+            raise click.BadParameter(f"{item!r} is not TYPE=N, e.g. light-van=8",
+                                     param_hint="--fleet")
+        counts[name.strip()] = int(number)
+    return counts
 
 
 class _Group(click.Group):
@@ -150,13 +167,15 @@ def _step_printer(verbose: bool) -> StepProgress:
                    "stations, local vehicles to villages.")
 @click.option("--sheets", "with_sheets", is_flag=True,
               help="Also write printable route sheets (sheets.pdf, sheets.html) into --out.")
+@_fleet_option
 @click.option("-v", "--verbose", is_flag=True, help="Print the time each step took.")
 def solve(scenario: Path, out_dir: Path, time_limit: float | None, seed: int | None,
           engine: str | None, cache_dir: Path, tiles: bool, verbose: bool,
-          strategy: str = "consolidated", with_sheets: bool = False) -> None:
+          strategy: str = "consolidated", with_sheets: bool = False,
+          fleet: tuple[str, ...] = ()) -> None:
     """Plan one day of deliveries for SCENARIO and write the plan, GeoJSON and map to --out."""
     hook = _step_printer(verbose)
-    sc = load_scenario(scenario)
+    sc = with_fleet(load_scenario(scenario), _fleet_counts(fleet))
     settings = settings_for(sc, time_limit_s=time_limit, seed=seed)
     hook.expect("solve", settings.time_limit_s)
     timings = Timings(hook=hook)
@@ -223,11 +242,12 @@ def solve(scenario: Path, out_dir: Path, time_limit: float | None, seed: int | N
 @click.option("--sheets", "with_sheets", is_flag=True,
               help="Also write printable route sheets (sheets.pdf, sheets.html) into each "
                    "strategy's folder.")
+@_fleet_option
 @click.option("-v", "--verbose", is_flag=True, help="Print the time each step took.")
 def compare(scenario: Path, out_dir: Path, strategy_list: str, cost_model_files: tuple[str, ...],
             time_limit: float | None, seed: int | None, engine: str | None, cache_dir: Path,
             verbose: bool, with_sheets: bool = False, check_convergence: bool = False,
-            with_coalitions: bool = False) -> None:
+            with_coalitions: bool = False, fleet: tuple[str, ...] = ()) -> None:
     """Solve every strategy on SCENARIO and compare cost, distance, vehicles and CO2.
 
     Savings are in cost per parcel delivered, like for like: a strategy that leaves villages
@@ -239,7 +259,7 @@ def compare(scenario: Path, out_dir: Path, strategy_list: str, cost_model_files:
         raise click.BadParameter(f"unknown strategy {unknown[0] if unknown else '(none)'}; "
                                  f"choose from {', '.join(STRATEGIES)}", param_hint="--strategies")
     models = [load_cost_model(f) for f in cost_model_files]
-    sc = load_scenario(scenario)
+    sc = with_fleet(load_scenario(scenario), _fleet_counts(fleet))
     settings = settings_for(sc, time_limit_s=time_limit, seed=seed)
     comparison = compare_strategies(sc, settings, strategies=strategies, cost_models=models,
                                     engine=engine, cache_dir=cache_dir,

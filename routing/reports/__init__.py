@@ -7,7 +7,8 @@
 * :mod:`~routing.reports.write` — every file of a strategy's plan folder, the comparison map;
 * :mod:`~routing.reports.comparison` — ``comparison.csv``, ``convergence.csv`` and Markdown;
 * :mod:`~routing.reports.sheet_rows` — each route's sheet lines, read off the strategy's legs;
-* :mod:`~routing.reports.sheets` — route sheets of a result in memory or a plan folder on disk;
+* :mod:`~routing.reports.sheets` — route sheets (a page per vehicle, its trips in order) of a
+  result in memory or a plan folder on disk;
 * :mod:`~routing.reports.sheet_pdf` — route sheets printed as PDF and HTML.
 """
 
@@ -21,10 +22,15 @@ from routing.reports.comparison import (
 from routing.reports.geojson import (
     STOP_COLUMNS,
     format_clock,
+    part_label,
     route_colour,
+    route_key,
     routes_geojson,
     stops_geojson,
     stops_table,
+    trip_name,
+    vehicle_colours,
+    visit_parts,
     write_csv,
     write_geojson,
 )
@@ -32,9 +38,11 @@ from routing.reports.leaflet import OSM_TILES_URL
 from routing.reports.plan_json import (
     ECHELONS,
     check_document,
+    feeder_entries,
     plan_document,
     read_plan_json,
     read_sheet_routes,
+    vehicle_entries,
     write_plan_json,
 )
 from routing.reports.sheet_pdf import (
@@ -45,19 +53,24 @@ from routing.reports.sheet_pdf import (
     write_sheets_pdf,
 )
 from routing.reports.sheet_rows import (
+    FEEDER_NOTE,
     TRUNK_NOTE,
     SheetRoute,
     SheetStop,
     cumulative_distances,
+    part_labels,
     sheet_route,
     sheet_routes,
     station_loads,
 )
 from routing.reports.sheets import (
     ROW_KEYS,
+    ROW_KINDS,
     RouteSheet,
     SheetBook,
+    SheetTrip,
     build_sheets,
+    reload_text,
     route_sheets,
     sheet_facts,
     sheets_from_plan_dir,
@@ -73,10 +86,12 @@ from routing.reports.webmap import (
     strategies_map,
 )
 from routing.reports.write import (
+    FEEDER_LAYER,
     MAP_ROAD_CLASSES,
     comparison_map_html,
     leg_geometries,
     map_context,
+    result_colours,
     route_lines,
     write_comparison_map,
     write_strategy_map,
@@ -86,9 +101,12 @@ from routing.reports.write import (
 __all__ = [
     "CJK_FONT_ENV",
     "ECHELONS",
+    "FEEDER_LAYER",
+    "FEEDER_NOTE",
     "MAP_ROAD_CLASSES",
     "OSM_TILES_URL",
     "ROW_KEYS",
+    "ROW_KINDS",
     "STOP_COLUMNS",
     "TRUNK_NOTE",
     "MapPart",
@@ -97,20 +115,27 @@ __all__ = [
     "SheetBook",
     "SheetRoute",
     "SheetStop",
+    "SheetTrip",
     "build_sheets",
     "check_document",
     "comparison_map_html",
     "comparison_markdown",
     "cumulative_distances",
+    "feeder_entries",
     "find_cjk_font",
     "format_clock",
     "leg_geometries",
     "map_context",
+    "part_label",
+    "part_labels",
     "plan_document",
     "plans_map",
     "read_plan_json",
     "read_sheet_routes",
+    "reload_text",
+    "result_colours",
     "route_colour",
+    "route_key",
     "route_lines",
     "route_map",
     "route_sheets",
@@ -127,6 +152,10 @@ __all__ = [
     "stops_geojson",
     "stops_table",
     "strategies_map",
+    "trip_name",
+    "vehicle_colours",
+    "vehicle_entries",
+    "visit_parts",
     "write_comparison_csv",
     "write_comparison_map",
     "write_convergence_csv",

@@ -2,8 +2,10 @@
 
 Everything leaves in WGS84 longitude/latitude (EPSG:4326, the RFC 7946 default, so no ``crs``
 member) with coordinates rounded to 6 decimals (about 0.1 m), enough for a village and small
-enough to keep county-wide files light. Route colours come from :func:`route_colour`, which the
-web map uses too, so a route has the same colour on the map, in QGIS and in the legend.
+enough to keep county-wide files light. Colours are by vehicle (:func:`vehicle_colours`): a
+vehicle's trips share one colour, the same on the web map, in QGIS, in the legend and on its
+route sheet. A vehicle driving several trips has one route per trip; :func:`route_key` names
+each trip's road line.
 """
 
 from __future__ import annotations
@@ -11,7 +13,8 @@ from __future__ import annotations
 import colorsys
 import csv
 import json
-from collections.abc import Mapping, Sequence
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -19,15 +22,15 @@ import numpy as np
 import shapely
 from shapely.geometry import LineString
 
-from routing.core import DAY_S, ModelError, Plan, Problem, Route
+from routing.core import DAY_S, ModelError, Plan, Problem, Route, Stop
 
 #: Decimal places kept in exported coordinates (6 places is about 0.1 m).
 COORD_DECIMALS = 6
 
 #: Columns of :func:`stops_table`, in output order.
 STOP_COLUMNS: tuple[str, ...] = (
-    "stop_id", "name", "name_en", "lon", "lat", "parcels", "weight_kg", "produce_kg",
-    "vehicle", "position", "arrival", "unserved_reason",
+    "stop_id", "name", "name_en", "visit", "lon", "lat", "parcels", "weight_kg", "produce_kg",
+    "vehicle", "trip", "position", "arrival", "unserved_reason",
 )
 
 # Tableau 20 reordered so neighbouring indices contrast; light tints come after strong colours.
@@ -59,6 +62,51 @@ def route_colour(i: int) -> str:
     return f"#{round(r * 255):02x}{round(g * 255):02x}{round(b * 255):02x}"
 
 
+def vehicle_colours(routes: Iterable[Route]) -> dict[str, str]:
+    """Each vehicle's display colour, by vehicle id: :func:`route_colour` of the order in which
+    the vehicles first appear in ``routes``, so all trips of a vehicle share its colour."""
+    order = dict.fromkeys(route.vehicle for route in routes)
+    return {vehicle: route_colour(k) for k, vehicle in enumerate(order)}
+
+
+def route_key(route: Route) -> str:
+    """The key of one trip's road line in a geometries mapping: the vehicle id for its first
+    trip, ``<vehicle>/<trip>`` for later ones (a one-trip plan is keyed by vehicle, as ever)."""
+    return route.vehicle if route.trip == 1 else f"{route.vehicle}/{route.trip}"
+
+
+def trip_name(route: Route, trips: int) -> str:
+    """How maps and sheets name a route: ``light-van-03, trip 2`` when its vehicle drives
+    ``trips`` > 1 trips, the vehicle id alone otherwise."""
+    return f"{route.vehicle}, trip {route.trip}" if trips > 1 else route.vehicle
+
+
+def visit_parts(stops: Sequence[Stop], location_of: Mapping[str, str]
+                ) -> dict[str, tuple[int, int]]:
+    """The stops that are one of several at their location (a village served by several visits,
+    a station's or the hub's load in parts): stop id -> (k, n), the k-th of n in ``stops`` order.
+
+    ``location_of`` maps a stop id to the location it stands at (:meth:`Leg.location`); a stop
+    missing from it is its own location. Ids are never parsed.
+    """
+    where = [location_of.get(s.id, s.id) for s in stops]
+    count = Counter(where)
+    seen: Counter[str] = Counter()
+    parts = {}
+    for stop, loc in zip(stops, where, strict=True):
+        seen[loc] += 1
+        if count[loc] > 1:
+            parts[stop.id] = (seen[loc], count[loc])
+    return parts
+
+
+def part_label(k: int, n: int, *, load: bool) -> str:
+    """How sheets and maps name the k-th of n stops at one location: ``visit 1 of 2`` of a
+    village served by several visits, ``load 1/2`` of a load handed over in parts at a station
+    or the hub (``load``)."""
+    return f"load {k}/{n}" if load else f"visit {k} of {n}"
+
+
 def format_clock(seconds: int | float) -> str:
     """Format seconds since the plan's midnight as ``HH:MM``, with ``+Nd`` past the first day.
 
@@ -82,26 +130,29 @@ def _line_coords(line: LineString) -> list[list[float]]:
 
 
 def route_geometry(route: Route, geometries: Mapping[str, LineString]) -> LineString:
-    """Return the road geometry of ``route``, failing clearly when the caller has none for it."""
+    """Return the road geometry of ``route`` (keyed by :func:`route_key`), failing clearly when
+    the caller has none for it."""
+    key = route_key(route)
     try:
-        geometry = geometries[route.vehicle]
+        geometry = geometries[key]
     except KeyError:
-        raise ModelError(f"geometries: no road geometry for route {route.vehicle}") from None
+        raise ModelError(f"geometries: no road geometry for route {key}") from None
     if geometry.geom_type != "LineString" or geometry.is_empty:
-        raise ModelError(f"geometries: route {route.vehicle} needs a non-empty LineString, "
+        raise ModelError(f"geometries: route {key} needs a non-empty LineString, "
                          f"got {geometry.geom_type}")
     return geometry
 
 
-def route_properties(route: Route, *, index: int) -> dict[str, Any]:
+def route_properties(route: Route, *, colour: str) -> dict[str, Any]:
     """Return the route summary that the GeoJSON, the map and the legend share.
 
-    ``index`` is the route's 0-based position in ``Plan.routes`` and picks its colour;
-    ``parcels`` and ``kg`` are what leaves the depot (``Route.load``).
+    ``colour`` is its vehicle's (:func:`vehicle_colours`); ``trip`` numbers the vehicle's trips
+    from 1; ``parcels`` and ``kg`` are what leaves the depot (``Route.load``).
     """
     load = dict(zip(("parcels", "kg"), route.load, strict=False))
     return {
         "vehicle": route.vehicle,
+        "trip": route.trip,
         "vehicle_type": route.vehicle_type,
         "depot": route.depot,
         "stops": len(route.stops),
@@ -111,19 +162,23 @@ def route_properties(route: Route, *, index: int) -> dict[str, Any]:
         "duration_h": round(route.duration_s / 3600, 2),
         "start": format_clock(route.start_s),
         "end": format_clock(route.end_s),
-        "colour": route_colour(index),
+        "colour": colour,
     }
 
 
-def routes_geojson(plan: Plan, geometries: Mapping[str, LineString]) -> dict[str, Any]:
-    """Return a GeoJSON FeatureCollection with one LineString Feature per route.
+def routes_geojson(plan: Plan, geometries: Mapping[str, LineString], *,
+                   colours: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """Return a GeoJSON FeatureCollection with one LineString Feature per route (per trip).
 
     Parameters
     ----------
     plan
         The checked plan.
     geometries
-        Road-following LineString per vehicle id, EPSG:4326 (lon, lat).
+        Road-following LineString per route, keyed by :func:`route_key`, EPSG:4326 (lon, lat).
+    colours
+        Colour by vehicle id (several plans drawn together share one); by default
+        :func:`vehicle_colours` of ``plan``.
 
     Returns
     -------
@@ -135,43 +190,51 @@ def routes_geojson(plan: Plan, geometries: Mapping[str, LineString]) -> dict[str
     ModelError
         When a route has no geometry in ``geometries``.
     """
+    colour = colours if colours is not None else vehicle_colours(plan.routes)
     features = []
-    for i, route in enumerate(plan.routes):
+    for route in plan.routes:
         line = route_geometry(route, geometries)
         features.append({
             "type": "Feature",
-            "id": route.vehicle,
-            "properties": route_properties(route, index=i),
+            "id": route_key(route),
+            "properties": route_properties(route, colour=colour[route.vehicle]),
             "geometry": {"type": "LineString", "coordinates": _line_coords(line)},
         })
     return {"type": "FeatureCollection", "features": features}
 
 
-def stops_table(plan: Plan, problem: Problem) -> list[dict[str, Any]]:
+def stops_table(plan: Plan, problem: Problem, *,
+                location_of: Mapping[str, str] | None = None) -> list[dict[str, Any]]:
     """Return one row per stop of ``problem``, served or not, in the problem's stop order.
 
     Columns are :data:`STOP_COLUMNS`. For an unserved stop ``vehicle``, ``arrival`` are empty
-    strings and ``position`` is ``None`` (so the column stays numeric in QGIS and pandas; CSV
-    writes it empty). ``unserved_reason`` comes from ``plan.unserved``, else from
-    ``problem.excluded``, so every stop a plan leaves out says why.
+    strings and ``trip``, ``position`` are ``None`` (so the columns stay numeric in QGIS and
+    pandas; CSV writes them empty). ``unserved_reason`` comes from ``plan.unserved``, else from
+    ``problem.excluded``, so every stop a plan leaves out says why. A village served by several
+    visits (stops standing at one location, ``location_of``) has a row per visit, its ``visit``
+    reading ``1/2``, ``2/2``.
     """
     served = plan.route_of()
     arrival_at = {stop: route.arrival_s[pos - 1] for stop, (route, pos) in served.items()}
     reasons = {**problem.excluded, **{u.stop: u.reason for u in plan.unserved}}
+    parts = visit_parts(problem.stops, location_of or {})
     rows = []
     for stop in problem.stops:
         route, position = served.get(stop.id, (None, None))
         reason = reasons.get(stop.id, "not in the plan") if route is None else ""
+        k, n = parts.get(stop.id, (0, 0))
         rows.append({
             "stop_id": stop.id,
             "name": stop.name,
             "name_en": stop.name_en,
+            "visit": f"{k}/{n}" if n else "",
             "lon": _round(stop.lon),
             "lat": _round(stop.lat),
             "parcels": int(stop.parcels),
             "weight_kg": int(stop.weight_kg),
             "produce_kg": int(stop.produce_kg),
             "vehicle": route.vehicle if route is not None else "",
+            "trip": route.trip if route is not None else None,
             "position": position,
             "arrival": format_clock(arrival_at[stop.id]) if route is not None else "",
             "unserved_reason": reason,
@@ -179,7 +242,8 @@ def stops_table(plan: Plan, problem: Problem) -> list[dict[str, Any]]:
     return rows
 
 
-def stops_geojson(plan: Plan, problem: Problem) -> dict[str, Any]:
+def stops_geojson(plan: Plan, problem: Problem, *,
+                  location_of: Mapping[str, str] | None = None) -> dict[str, Any]:
     """Return the depots and stops as GeoJSON Point features.
 
     Stops carry ``kind="stop"`` and the columns of :func:`stops_table`; depots carry
@@ -189,10 +253,11 @@ def stops_geojson(plan: Plan, problem: Problem) -> dict[str, Any]:
     features = []
     for depot in problem.depots:
         props: dict[str, Any] = {"kind": "depot", **dict.fromkeys(STOP_COLUMNS)}
-        props.update(stop_id=depot.id, name=depot.name, name_en="", lon=_round(depot.lon),
-                     lat=_round(depot.lat), vehicle="", arrival="", unserved_reason="")
+        props.update(stop_id=depot.id, name=depot.name, name_en="", visit="",
+                     lon=_round(depot.lon), lat=_round(depot.lat), vehicle="", arrival="",
+                     unserved_reason="")
         features.append(_point_feature(props))
-    for row in stops_table(plan, problem):
+    for row in stops_table(plan, problem, location_of=location_of):
         features.append(_point_feature({"kind": "stop", **row}))
     return {"type": "FeatureCollection", "features": features}
 

@@ -113,7 +113,8 @@ def _first_model_rows(comparison: Comparison) -> list[Row]:
 
 
 def charts(comparison: Comparison) -> list[Chart]:
-    """Cost per parcel (like for like) by strategy and cost model; km and CO2; vehicles."""
+    """Cost per parcel (like for like) by strategy and cost model; km and CO2; vehicles (the
+    shared or own fleet and the carriers' feeders) with their trips."""
     strategies = list(comparison.results)
     with matplotlib.rc_context({"svg.fonttype": "none", "text.parse_math": False,
                                 "font.size": 9}):
@@ -132,10 +133,13 @@ def charts(comparison: Comparison) -> list[Chart]:
         fig, (ax,) = _figure()
         rows = _first_model_rows(comparison)
         _stacked(ax, strategies, {
-            "routes": [_number(r["routes"]) for r in rows],
-            "feeder vehicles": [_number(r["vehicles"]) - _number(r["routes"]) for r in rows]},
-            "vehicles")
-        vehicles = Chart("vehicles", "Vehicles a day", _svg(fig, "vehicles"))
+            "delivery vehicles": [_number(r["vehicles"]) - _number(r["feeder_vehicles"])
+                                  for r in rows],
+            "feeder vehicles": [_number(r["feeder_vehicles"]) for r in rows]}, "vehicles")
+        ax.set_xticks(range(len(strategies)), [f"{s}\n{_number(r['trips']):,.0f} trips"
+                                               for s, r in zip(strategies, rows, strict=True)])
+        vehicles = Chart("vehicles", "Vehicles a day (and the trips they drive)",
+                         _svg(fig, "vehicles"))
     return [cost, distance, vehicles]
 
 

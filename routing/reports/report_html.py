@@ -7,7 +7,8 @@ The page holds, in order:
   model: per parcel, per day and per year (:data:`DAYS_PER_YEAR`), km and CO2 avoided; its
   caveats and how far each saving moved when the search budget doubled (or how to check that);
 * the strategy table per cost model: the rows of ``comparison.csv`` (:meth:`Comparison.rows`);
-* charts (cost per parcel, km and CO2, vehicles) drawn by matplotlib as inline SVG;
+* charts (cost per parcel, km and CO2, vehicles and their trips) drawn by matplotlib as inline
+  SVG;
 * the strategies map: compare's ``map.html`` (Leaflet inlined) in an ``iframe srcdoc``;
 * the carriers' bills under each allocation rule and their stability, when a coalition study
   is given (anything shaped like :class:`CoalitionStudyView`);
@@ -240,36 +241,51 @@ def unserved_rows(comparison: Comparison) -> list[dict[str, str]]:
 
 
 def fleet_rows(comparison: Comparison) -> list[dict[str, str]]:
-    """Per strategy, echelon and vehicle type: legs, depots, vehicles offered and used."""
+    """Per strategy, echelon and vehicle type: legs, depots, vehicles offered and used, and the
+    trips the used ones drive."""
     out = []
     for strategy, result in comparison.results.items():
-        offered: dict[tuple[str, str], list[tuple[VehicleType, int]]] = {}
+        offered: dict[tuple[str, str], list[tuple[VehicleType, int, int]]] = {}
         for leg in result.legs:
-            used = [r.vehicle_type for r in leg.plan.routes]
+            used = [day.vehicle_type for day in leg.plan.days()]
+            trips = [r.vehicle_type for r in leg.plan.routes]
             for vt in leg.problem.vehicle_types:
                 offered.setdefault((str(leg.echelon), vt.id), []).append(
-                    (vt, used.count(vt.id)))
+                    (vt, used.count(vt.id), trips.count(vt.id)))
         for (echelon, vid), legs in offered.items():
             first = legs[0][0]
             out.append({
                 "strategy": str(strategy), "echelon": echelon, "vehicle": vid,
                 "kind": first.kind,
                 "capacity": f"{first.capacity_parcels} parcels, {first.capacity_kg} kg",
-                "legs": str(len(legs)), "depots": ", ".join(sorted({v.depot for v, _ in legs})),
-                "offered": str(sum(v.count for v, _ in legs)),
-                "used": str(sum(u for _, u in legs))})
+                "legs": str(len(legs)),
+                "depots": ", ".join(sorted({v.depot for v, _, _ in legs})),
+                "offered": str(sum(v.count for v, _, _ in legs)),
+                "used": str(sum(u for _, u, _ in legs)),
+                "trips": str(sum(t for _, _, t in legs))})
     return out
 
 
+def _plural(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
 def feeder_lines(comparison: Comparison) -> list[str]:
-    """One sentence per strategy with feeder trips (carriers' branches to the hub)."""
+    """One sentence per strategy with feeder legs (carriers' vans from their branches to the
+    hub): carriers, vehicles, trips, km and hours."""
     out = []
     for strategy, result in comparison.results.items():
-        if result.feeders:
-            km = sum(f.distance_m for f in result.feeders) / 1000
-            trips = sum(f.trips for f in result.feeders)
-            out.append(f"{strategy}: {len(result.feeders)} carriers feed the hub in {trips} "
-                       f"trips, {km:,.1f} km (priced as direct round trips)")
+        feeders = result.feeder_legs
+        if not feeders:
+            continue
+        vehicles = sum(len(leg.plan.days()) for leg in feeders)
+        trips = sum(len(leg.plan.routes) for leg in feeders)
+        km = sum(leg.plan.distance_m for leg in feeders) / 1000
+        hours = sum(leg.plan.duration_s for leg in feeders) / 3600
+        out.append(f"{strategy}: {_plural(len(feeders), 'carrier')} feed the hub with "
+                   f"{_plural(vehicles, 'vehicle')} in {_plural(trips, 'trip')}, {km:,.1f} km "
+                   f"and {hours:,.1f} h (routed and checked like every route, before the "
+                   f"pooled fleet leaves)")
     return out
 
 
@@ -392,7 +408,10 @@ def caveats(comparison: Comparison) -> list[str]:
         "Like for like: a strategy that leaves villages unserved is charged the carriers' own "
         "vans serving them (the gap plan), in its cost, parcels, km and CO2; a day's saving is "
         "the saving per parcel times the parcels delivered.",
-        "Feeder trips from the carriers' branches to the hub are priced as direct round trips.",
+        "Feeder trips from the carriers' branches to the hub are routed, scheduled before the "
+        "pooled fleet leaves and checked like every route; their vehicles, km, hours, cost and "
+        "CO2 are in the figures. Vehicles count vehicles a day (a fixed cost each), however "
+        "many trips each drives.",
     ]
 
 

@@ -1,5 +1,8 @@
 """Print route sheets: one PDF page per vehicle (``sheets.pdf``) and the same as HTML.
 
+A vehicle driving several trips has them on its one page in order, a shaded line between two
+trips saying when it is back, how long loading the next trip takes and when it leaves.
+
 The PDF embeds a subset of a CJK TrueType font so Chinese village names print as text (and can
 be searched and copied), not as boxes; :func:`find_cjk_font` says where the font comes from.
 The HTML (``sheets.html``) is one self-contained file with print CSS: one sheet per printed
@@ -102,9 +105,9 @@ def _columns(sheet: RouteSheet, page: _Page, width: float) -> list[_Column]:
     narrow = page.landscape
     carriers = [_Column(f"carrier:{c}", c.upper(), 9.0 if narrow else 10.5)
                 for c in sheet.carriers]
-    # a relay trunk unloads whole station loads: their weight matters to the loader
+    # a relay trunk or a feeder unloads whole loads: their weight matters to the loader
     weight = ([_Column("weight_kg", "重 Parcel kg", 13.0 if narrow else 16.0)]
-              if sheet.echelon == "trunk" else [])
+              if sheet.loads else [])
     fixed = [
         _Column("parcels", "件 Parcels", 13.0 if narrow else 15.0),
         *weight,
@@ -115,7 +118,7 @@ def _columns(sheet: RouteSheet, page: _Page, width: float) -> list[_Column]:
     ]
     number = _Column("no", "#", 7.0, "C")
     used = number.width + sum(c.width for c in (*carriers, *fixed))
-    village = _Column("name", "站 Station" if sheet.echelon == "trunk" else "村 Village",
+    village = _Column("name", "站 Station" if sheet.loads else "村 Village",
                       max(width - used, 30.0), "L")
     return [number, village, *carriers, *fixed]
 
@@ -197,10 +200,13 @@ def _table(pdf: _SheetPDF, sheet: RouteSheet, page: _Page, x: float, width: floa
         pdf.cell(col.width, row_h, col.label, border=1, align="C", fill=True)
     pdf.ln(row_h)
     for n, row in enumerate(rows):
-        last = n == len(rows) - 1
+        last = row["kind"] == "back"
         if pdf.will_page_break(row_h):
             pdf.add_page()
         pdf.set_x(x)
+        if row["kind"] == "reload":
+            _reload_row(pdf, row["name"], sum(c.width for c in columns), row_h, size)
+            continue
         shade = n % 2 == 1 or last
         pdf.set_fill_color(228 if last else 246)
         for col in columns:
@@ -218,6 +224,14 @@ def _table(pdf: _SheetPDF, sheet: RouteSheet, page: _Page, x: float, width: floa
                 pdf.set_font(_FONT, size=_fit(pdf, text, col.width - 1.5, size))
                 pdf.cell(col.width, row_h, text, border=1, align=col.align, fill=shade)
         pdf.ln(row_h)
+
+
+def _reload_row(pdf: FPDF, text: str, width: float, height: float, size: float) -> None:
+    """The line between two trips, across the whole table, shaded."""
+    pdf.set_fill_color(222, 232, 245)
+    pdf.set_font(_FONT, size=_fit(pdf, text, width - 3, size, smallest=4))
+    pdf.cell(width, height, " " + _clip(pdf, text, width - 3), border=1, align="L", fill=True)
+    pdf.ln(height)
 
 
 def _village(pdf: FPDF, name: str, name_en: str, x: float, y: float, width: float,
@@ -262,10 +276,11 @@ def _maps(book: SheetBook, landscape: bool, maps: Mapping[str, bytes] | None) ->
 
 def write_sheets_pdf(book: SheetBook, path: str | Path, *, landscape: bool = False,
                      font: Path | None = None, maps: Mapping[str, bytes] | None = None) -> Path:
-    """Write one page per route sheet to ``path`` (A4 portrait, or landscape) and return it.
+    """Write one page per route sheet (per vehicle) to ``path`` (A4 portrait, or landscape) and
+    return it.
 
     Portrait pages put the map above the stop list; landscape pages put them side by side.
-    A route with more stops than fit continues on a following page. ``maps`` holds PNG maps
+    A vehicle with more stops than fit continues on a following page. ``maps`` holds PNG maps
     by vehicle already drawn with :func:`sheet_map_png`; missing ones are drawn here.
 
     Raises
@@ -332,6 +347,7 @@ td.village { text-align: left; white-space: normal; }
 td.village .en { color: #666; font-size: 8pt; margin-left: 1.5mm; }
 tr:nth-child(even) td { background: #f6f6f6; }
 tr.back td { background: #e4e4e4; }
+tr.reload td { background: #dee8f5; text-align: left; font-style: italic; }
 .box { display: inline-block; width: 3.6mm; height: 3.6mm; border: 0.3mm solid #333; }
 footer { font-size: 7pt; color: #666; margin-top: 2mm; }
 @media print {
@@ -362,13 +378,15 @@ footer { font-size: 7pt; color: #666; margin-top: 2mm; }
 <table>
 <thead><tr>{% for c in s.columns %}<th>{{ c.label }}</th>{% endfor %}</tr></thead>
 <tbody>
-{% for row in s.rows %}<tr{% if loop.last %} class="back"{% endif %}>{% for c in s.columns %}
+{% for row in s.rows %}{% if row.kind == "reload" %}<tr class="reload">
+<td colspan="{{ s.columns | length }}">{{ row.name }}</td></tr>
+{% else %}<tr{% if row.kind == "back" %} class="back"{% endif %}>{% for c in s.columns %}
 {%- if c.key == "name" %}<td class="village">{{ row.name }}
 {%- if row.name_en %}<span class="en">{{ row.name_en }}</span>{% endif %}</td>
 {%- elif c.key == "tick" %}<td class="tick"><span class="box"></span></td>
 {%- elif c.key == "no" %}<td class="no">{{ row.no }}</td>
 {%- else %}<td>{{ row[c.key] }}</td>{% endif %}{% endfor %}</tr>
-{% endfor %}</tbody>
+{% endif %}{% endfor %}</tbody>
 </table>
 </div>
 <footer>ruralroute route sheet · roads and villages © OpenStreetMap contributors, ODbL</footer>

@@ -1,15 +1,22 @@
 """What each line of a route sheet says, read off a strategy's legs: the stops in visiting order
 with what is dropped and collected there, the arrival time and the kilometres driven.
 
-A :class:`SheetRoute` is one route's sheet before it is drawn. :func:`sheet_routes` builds them
-from the in-memory :class:`~routing.strategies.StrategyResult`, each from its own leg:
+A :class:`SheetRoute` is one route's (one trip's) lines before they are drawn; a vehicle's page
+puts its trips together (:mod:`routing.reports.sheets`). :func:`sheet_routes` builds them from
+the in-memory :class:`~routing.strategies.StrategyResult`, each from its own leg:
 
 * ``independent`` — a carrier's route lists only that carrier's parcels and its share of the
   produce: the per-carrier stops its leg was planned with;
 * ``consolidated`` — the shared fleet's routes carry every carrier's parcels;
 * ``township-relay`` — local routes start at their township station; a trunk route's stops are
   the trunk leg's station loads (what the local rounds from each station hand over), a station
-  over several loads named ``load k/n`` (:func:`station_loads`).
+  over several loads reading ``load k/n`` (:func:`station_loads`);
+* feeders — a carrier's van from its branch to the hub: its stops are the carrier's loads
+  handed over at the hub, named after it.
+
+A village served by several visits (its load bigger than any vehicle of the leg) is listed
+under its own name at each visit, reading ``visit k of n`` (:func:`part_labels`). A route keeps
+its trip number and the depot's loading time (``load_s``), which starts every trip.
 
 Cumulative kilometres come from the leg's distance matrix of the vehicle's own travel profile,
 the one the solver and the checker used, so the last stop's figure plus the way home equals the
@@ -19,8 +26,7 @@ folder on disk prints the same sheets.
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from itertools import accumulate, pairwise
 
@@ -28,17 +34,27 @@ import numpy as np
 
 from routing.core import DEFAULT_PROFILE, Echelon, ModelError, Route, Stop, VehicleType
 from routing.inputs import Scenario
+from routing.reports.geojson import part_label, visit_parts
 from routing.strategies import Leg, StrategyResult
 
 #: Printed on trunk sheets: where the station figures come from.
 TRUNK_NOTE = ("station figures = the villages its local routes serve in this plan; a station "
-              "over several loads (#k) shows each load's even share")
+              "over several loads (load k/n) shows each load's even share")
+
+#: Printed on feeder sheets: what the van brings and where it goes.
+FEEDER_NOTE = ("the carrier's parcels for the shared fleet, handed over at the hub before that "
+               "fleet leaves; a load too big for one van goes in parts (load k/n)")
+
+#: Echelons whose stops are loads handed over at a station or the hub, not village visits.
+LOAD_ECHELONS: tuple[str, ...] = (Echelon.TRUNK.value, Echelon.FEEDER.value)
 
 
 @dataclass(frozen=True)
 class SheetStop:
     """One line of a route sheet: a village (or relay station) in visiting order and what
-    happens there: ``parcels`` (weighing ``weight_kg``) dropped, ``produce_kg`` collected."""
+    happens there: ``parcels`` (weighing ``weight_kg``) dropped, ``produce_kg`` collected.
+    ``visit`` says which part it is where a location has several (``visit 1 of 2``,
+    ``load 1/2``), empty otherwise."""
 
     position: int
     stop_id: str
@@ -52,6 +68,7 @@ class SheetStop:
     cumulative_m: int
     parcels_by_carrier: Mapping[str, int] = field(default_factory=dict)
     weight_kg: int = 0
+    visit: str = ""
 
     def __post_init__(self) -> None:
         if self.position < 1:
@@ -65,13 +82,13 @@ class SheetStop:
 
 @dataclass(frozen=True)
 class SheetRoute:
-    """One route's sheet before it is drawn: the route as planned, its stop lines, and the leg
-    it belongs to.
+    """One route's (one trip's) sheet lines before they are drawn: the route as planned, its
+    stop lines, and the leg it belongs to.
 
     Attributes
     ----------
     route
-        The planned route (vehicle, depot, stop ids, times, metres).
+        The planned route (vehicle, trip, depot, stop ids, times, metres).
     stops
         One :class:`SheetStop` per stop of ``route``, in visiting order.
     locations
@@ -82,6 +99,9 @@ class SheetRoute:
     leg, echelon, note
         The strategy leg (``carrier zto``, ``trunk``, ``local 高炉镇``; empty for a single-leg
         plan), its echelon, and how the figures were derived, when that needs saying.
+    load_s
+        The loading time at the depot that starts the trip (the leg's
+        ``problem.service_s`` of the depot): the vehicle leaves at ``route.start_s + load_s``.
     """
 
     route: Route
@@ -92,6 +112,7 @@ class SheetRoute:
     leg: str = ""
     echelon: str = Echelon.DELIVERY.value
     note: str = ""
+    load_s: int = 0
 
     def __post_init__(self) -> None:
         if tuple(s.stop_id for s in self.stops) != self.route.stops:
@@ -99,6 +120,8 @@ class SheetRoute:
                              f"in order")
         if len(self.locations) != len(self.stops):
             raise ModelError(f"sheet route {self.route.vehicle}.locations: needs one per stop")
+        if self.load_s < 0:
+            raise ModelError(f"sheet route {self.route.vehicle}.load_s: must be >= 0")
 
 
 def cumulative_distances(
@@ -130,9 +153,12 @@ def cumulative_distances(
 def sheet_route(route: Route, *, stops: Mapping[str, Stop], distance_m: np.ndarray,
                 index: Mapping[str, int], vehicle_name: str, profile: str = DEFAULT_PROFILE,
                 location_of: Mapping[str, str] | None = None, leg: str = "",
-                echelon: str = Echelon.DELIVERY.value, note: str = "") -> SheetRoute:
+                echelon: str = Echelon.DELIVERY.value, note: str = "", load_s: int = 0,
+                visits: Mapping[str, str] | None = None) -> SheetRoute:
     """The sheet lines of ``route``: each stop's loads from ``stops`` (by id), its arrival
-    time, and the metres driven to it on ``distance_m`` (rows by ``index``).
+    time, and the metres driven to it on ``distance_m`` (rows by ``index``). ``visits`` names
+    the part a stop is of its location (:func:`part_labels`); ``load_s`` is the depot's loading
+    time that starts the trip.
 
     Raises
     ------
@@ -144,35 +170,37 @@ def sheet_route(route: Route, *, stops: Mapping[str, Stop], distance_m: np.ndarr
         raise ModelError(f"route {route.vehicle}.stops: unknown stop {unknown[0]!r}"
                          + (f" in leg {leg}" if leg else ""))
     km = cumulative_distances([route.depot, *route.stops], distance_m=distance_m, index=index)
+    parts = visits or {}
     lines = tuple(
         SheetStop(position=pos, stop_id=stop.id, name=stop.name, name_en=stop.name_en,
                   lon=stop.lon, lat=stop.lat, parcels=stop.parcels, produce_kg=stop.produce_kg,
                   arrival_s=arrival, cumulative_m=metres,
-                  parcels_by_carrier=stop.parcels_by_carrier, weight_kg=stop.weight_kg)
+                  parcels_by_carrier=stop.parcels_by_carrier, weight_kg=stop.weight_kg,
+                  visit=parts.get(stop.id, ""))
         for pos, (stop, arrival, metres) in enumerate(
             zip((stops[s] for s in route.stops), route.arrival_s, km[1:], strict=True), start=1))
     where = location_of or {}
     return SheetRoute(route, lines, tuple(where.get(s, s) for s in route.stops), vehicle_name,
-                      profile, leg, echelon, note)
+                      profile, leg, echelon, note, load_s)
 
 
 def station_loads(stops: Sequence[Stop], location_of: Mapping[str, str]) -> dict[str, Stop]:
-    """A relay trunk leg's stops as its sheet lists them, by stop id.
-
-    Each is named after the station it stands at (``location_of``; its id where the station
-    has no name). Where one trunk vehicle could not carry a station's load, the strategy split
-    it into equal parts (:func:`routing.strategies.trunk_loads`); the k-th of n parts, in the
-    order of ``stops``, reads ``load k/n`` in the sheet's second name column.
+    """A relay trunk leg's (or a feeder's) stops as its sheet lists them, by stop id: each
+    named after the station (or hub) it stands at (``location_of``; its id where the stop has no
+    name). Where one vehicle could not carry a station's load, the strategy split it into equal
+    parts (:func:`routing.strategies.trunk_loads`), which :func:`part_labels` tells apart.
     """
-    count = Counter(location_of.get(s.id, s.id) for s in stops)
-    seen: Counter[str] = Counter()
-    loads = {}
-    for stop in stops:
-        station = location_of.get(stop.id, stop.id)
-        seen[station] += 1
-        part = f"load {seen[station]}/{count[station]}" if count[station] > 1 else ""
-        loads[stop.id] = replace(stop, name=stop.name or station, name_en=part)
-    return loads
+    return {stop.id: replace(stop, name=stop.name or location_of.get(stop.id, stop.id))
+            for stop in stops}
+
+
+def part_labels(stops: Sequence[Stop], location_of: Mapping[str, str],
+                villages: Collection[str]) -> dict[str, str]:
+    """Which part of its location each stop is, where a location has several stops, by stop
+    id: the k-th of n visits of a village (``villages``) reads ``visit k of n``, the k-th of n
+    loads at a station or the hub ``load k/n``, in the order of ``stops``."""
+    return {sid: part_label(k, n, load=location_of.get(sid, sid) not in villages)
+            for sid, (k, n) in visit_parts(stops, location_of).items()}
 
 
 def _vehicle_name(scenario: Scenario, leg: Leg, vehicle_type: VehicleType) -> str:
@@ -187,25 +215,32 @@ def _vehicle_name(scenario: Scenario, leg: Leg, vehicle_type: VehicleType) -> st
     return vehicle_type.id
 
 
+def _notes() -> dict[str, str]:
+    return {Echelon.TRUNK.value: TRUNK_NOTE, Echelon.FEEDER.value: FEEDER_NOTE}
+
+
 def _leg_routes(scenario: Scenario, leg: Leg) -> list[SheetRoute]:
-    trunk = leg.echelon == Echelon.TRUNK
-    stops = station_loads(leg.problem.stops, leg.location_of) if trunk else leg.problem.stop_by_id
-    types = {vt.id: vt for vt in leg.problem.vehicle_types}
+    problem = leg.problem
+    loads = leg.echelon in LOAD_ECHELONS
+    stops = station_loads(problem.stops, leg.location_of) if loads else problem.stop_by_id
+    visits = part_labels(problem.stops, leg.location_of, {s.id for s in scenario.stops})
+    types = {vt.id: vt for vt in problem.vehicle_types}
     routes = []
     for route in leg.plan.routes:
         vt = types[route.vehicle_type]
-        distance_m, _ = leg.problem.matrices_for(vt)
+        distance_m, _ = problem.matrices_for(vt)
         routes.append(sheet_route(
-            route, stops=stops, distance_m=distance_m, index=leg.problem.index,
+            route, stops=stops, distance_m=distance_m, index=problem.index,
             vehicle_name=_vehicle_name(scenario, leg, vt), profile=vt.profile,
             location_of=leg.location_of, leg=leg.label, echelon=str(leg.echelon),
-            note=TRUNK_NOTE if trunk else ""))
+            note=_notes().get(str(leg.echelon), ""), visits=visits,
+            load_s=int(problem.service_s[problem.index[route.depot]])))
     return routes
 
 
 def sheet_routes(result: StrategyResult) -> tuple[SheetRoute, ...]:
-    """Every route of every leg of ``result``, in plan order, as its sheet says it: the stops
-    and distances its own leg planned it with.
+    """Every route (every trip) of every leg of ``result``, feeders included, in plan order,
+    as its sheet says it: the stops and distances its own leg planned it with.
 
     Raises
     ------

@@ -103,11 +103,13 @@ def text_table(title: str, header: Sequence[str], rows: Sequence[Sequence[str]])
 
 
 def summary_table(title: str, kpis: Mapping[str, int | float]) -> Table:
+    """A plan's KPIs on one row: vehicles (vehicle-days, feeders included) and the trips they
+    drive, km, hours, parcels, produce, villages served and unserved."""
     table = Table(title=title, title_justify="left")
-    for column in ("vehicles", "km", "driver hours", "parcels", "produce kg", "served",
+    for column in ("vehicles", "trips", "km", "driver hours", "parcels", "produce kg", "served",
                    "unserved"):
         table.add_column(column, justify="right")
-    table.add_row(str(kpis["vehicles"]), f"{kpis['distance_km']:,.1f}",
+    table.add_row(str(kpis["vehicles"]), str(kpis["trips"]), f"{kpis['distance_km']:,.1f}",
                   f"{kpis['driver_hours']:,.1f}", f"{kpis['parcels']:,}",
                   f"{kpis['produce_kg']:,}", str(kpis["stops_served"]),
                   str(kpis["stops_unserved"]))
@@ -119,7 +121,8 @@ def comparison_table(comparison: Comparison, *, seed: int) -> Table:
     table = Table(title=f"{comparison.scenario.title}: strategies compared (seed {seed})",
                   title_justify="left")
     shown = {"strategy": "strategy", "cost_model": "cost model", "vehicles": "veh",
-             "km": "km", "driver_hours": "hours", "served": "served", "unserved": "unserved",
+             "trips": "trips", "feeder_vehicles": "feeders", "km": "km",
+             "driver_hours": "hours", "served": "served", "unserved": "unserved",
              "cost": "cost", "gap_cost": "gap cost", "like_for_like_per_parcel": "/parcel*",
              "co2_kg": "CO2 kg", "budget_s": "budget s", "saving_pct": "saving %"}
     for column, heading in shown.items():
@@ -128,7 +131,8 @@ def comparison_table(comparison: Comparison, *, seed: int) -> Table:
     for row in comparison.rows():
         table.add_row(*(f"{row[c]:,}" if isinstance(row[c], int | float) and c != "saving_pct"
                         else str(row[c]) for c in shown))
-    table.caption = ("* cost per parcel like for like: with the gap cost of serving the "
+    table.caption = ("veh: vehicles a day (feeders included), each driving one or more trips; "
+                     "* cost per parcel like for like: with the gap cost of serving the "
                      "villages a strategy leaves unserved by the carriers' own vans")
     return table
 

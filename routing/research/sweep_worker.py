@@ -12,7 +12,7 @@ import os
 import platform
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, replace
+from dataclasses import replace
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
@@ -57,13 +57,14 @@ def variant(scenario: Scenario, *, fleet: Mapping[str, int], demand_scale: float
 def plan_document(cell: Cell, result: StrategyResult,
                   costs: Mapping[str, Mapping[str, float]],
                   gap: StrategyResult | None = None) -> dict[str, Any]:
-    """The cell's plan file: its inputs, every leg's routes by stop id and search budget, KPIs,
-    costs and the gap plan (the carriers' vans serving what the strategy left unserved)."""
+    """The cell's plan file: its inputs, every leg's routes by stop id and search budget (the
+    feeder legs among them), the feeders in sum, KPIs, costs and the gap plan (the carriers'
+    vans serving what the strategy left unserved)."""
     return {
         "cell": cell.inputs(),
         "strategy": str(result.strategy),
         "legs": _legs_document(result),
-        "feeders": [asdict(f) for f in result.feeders],
+        "feeders": _feeders_document(result),
         "unserved": [{"stop": u.stop, "reason": u.reason} for u in result.unserved],
         "kpis": result.kpis(),
         "costs": {name: dict(figures) for name, figures in costs.items()},
@@ -79,11 +80,22 @@ def _legs_document(result: StrategyResult) -> list[dict[str, Any]]:
         "label": leg.label, "echelon": str(leg.echelon), "engine": leg.plan.engine,
         "seed": leg.plan.seed, "check_ok": leg.check.ok,
         "budget_s": round(leg.budget_s, 3), "superseded_s": round(leg.superseded_s, 3),
-        "routes": [{"vehicle": r.vehicle, "vehicle_type": r.vehicle_type, "depot": r.depot,
-                    "stops": list(r.stops), "distance_m": r.distance_m,
+        "vehicles": len(leg.plan.days()),
+        "routes": [{"vehicle": r.vehicle, "trip": r.trip, "vehicle_type": r.vehicle_type,
+                    "depot": r.depot, "stops": list(r.stops), "start_s": r.start_s,
+                    "end_s": r.end_s, "distance_m": r.distance_m,
                     "duration_s": r.duration_s} for r in leg.plan.routes],
         "unserved": [{"stop": u.stop, "reason": u.reason} for u in leg.plan.unserved],
     } for leg in result.legs]
+
+
+def _feeders_document(result: StrategyResult) -> list[dict[str, Any]]:
+    """Each feeder leg (a carrier's vans bringing its parcels to the hub) in sum: its label,
+    vehicles, trips, metres, working seconds and parcels."""
+    return [{"leg": leg.label, "vehicles": len(leg.plan.days()), "trips": len(leg.plan.routes),
+             "distance_m": leg.plan.distance_m, "duration_s": leg.plan.duration_s,
+             "parcels": sum(r.load[0] for r in leg.plan.routes)}
+            for leg in result.feeder_legs]
 
 
 def gap_columns(gap: StrategyResult | None, models: Sequence[CostModel]) -> dict[str, Any]:

@@ -225,23 +225,35 @@ def _carrier_parts(result: StrategyResult) -> RuleCheck:
 
 
 def _pooled_villages(result: StrategyResult) -> RuleCheck:
-    """Each delivery leg holds every village's whole load (over its visits), no leg holds a
-    place that is not a village, and no visit is driven twice (by two legs either)."""
+    """The visits the legs hold at each village (by visit id, across the legs that hold it:
+    the shared fleet; the relay's rounds and the trunk's direct visits) add up to its whole
+    load, no leg holds a place that is neither a village nor a station, and no visit is driven
+    twice (by two legs either)."""
     villages = {s.id: s for s in result.scenario.stops}
+    places = set(villages) | {s.id for s in result.scenario.stations}
+    visits: dict[str, dict[str, Stop]] = defaultdict(dict)
     out = []
-    for leg in _final(result):
-        strays = {leg.location(s.id) for s in leg.problem.stops} - set(villages)
-        out += [f"{leg.label} holds {sid}, which is not a village of the scenario"
-                for sid in sorted(strays)]
-        for village, load in _at_villages(result, leg, driven=False).items():
-            if load != _load(villages[village]):
-                out.append(f"{leg.label} holds village {village} with {_show(load)}, not its "
-                           f"{_show(_load(villages[village]))}")
-    visits = Counter(sid for leg in result.legs if leg.echelon != Echelon.FEEDER
+    for leg in result.legs:
+        if leg.echelon == Echelon.FEEDER:
+            continue
+        for stop in leg.problem.stops:
+            where = leg.location(stop.id)
+            if where not in places:
+                out.append(f"{leg.label} holds {stop.id}, which is not a village of the "
+                           f"scenario")
+            elif where in villages:
+                visits[where][stop.id] = stop
+    for village, held in visits.items():
+        load = _total(held.values())
+        if load != _load(villages[village]):
+            out.append(f"the visits held at village {village} add up to {_show(load)}, not its "
+                       f"{_show(_load(villages[village]))}")
+    driven = Counter(sid for leg in result.legs if leg.echelon != Echelon.FEEDER
                      for sid in _driven(leg) if leg.location(sid) in villages)
-    out += [f"visit {sid} is driven {n} times" for sid, n in visits.items() if n > 1]
-    return RuleCheck("pooled-villages", f"{len(villages)} villages each held whole by every "
-                     f"delivery leg, {len(visits)} visits each driven at most once", tuple(out))
+    out += [f"visit {sid} is driven {n} times" for sid, n in driven.items() if n > 1]
+    return RuleCheck("pooled-villages", f"{len(visits)} villages: their visits add up to the "
+                     f"scenario's load, {len(driven)} visits each driven at most once",
+                     tuple(out))
 
 
 def _hub(result: StrategyResult) -> str:

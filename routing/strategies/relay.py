@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from routing.core import (
     Depot,
@@ -59,42 +59,77 @@ def _local_leg(runner: Runner, stations: Sequence[Depot], ready: Mapping[str, in
     return leg
 
 
-def _station_loads(local: Leg) -> dict[str, Stop]:
+@dataclass(frozen=True)
+class Direct:
+    """A village visit the trunk makes from the hub, and why no local round makes it."""
+
+    visit: Stop
+    village: str
+    why_not_local: Unserved
+
+
+def _station_legs(runner: Runner, stations: Sequence[Depot], legs: Sequence[Leg],
+                  ready: Mapping[str, int]) -> list[Leg]:
+    """The local rounds solved again station by station, each station keeping the visits it
+    made in ``legs`` (so the trunk's loads stay as planned), its vehicles leaving no earlier
+    than ``ready[station]``."""
+    sc = runner.scenario
+    relay = sc.relay
+    assert relay is not None
+    local_type = runner.vehicle_types([relay.local_vehicle])[0]
+    problems = []
+    for station in stations:
+        visits = [(leg, sid) for leg in legs for r in leg.plan.routes if r.depot == station.id
+                  for sid in r.stops]
+        if not visits:
+            continue
+        fleet = leave_after(replace(local_type, id=f"{local_type.id}@{station.id}",
+                                    depot=station.id, count=relay.local_per_station),
+                            ready.get(station.id, 0))
+        problems.append(runner.problem(
+            f"local {station.name or station.id}", [station],
+            [leg.problem.stop_by_id[sid] for leg, sid in visits], [fleet],
+            location_of={sid: leg.location(sid) for leg, sid in visits}))
+    return runner.solve(Echelon.LOCAL, problems)
+
+
+def _station_loads(legs: Sequence[Leg]) -> list[Stop]:
     """What the trunk must bring each station: the sum of the visits its rounds make."""
-    totals: dict[str, list[Stop]] = defaultdict(list)
-    for route in local.plan.routes:
-        totals[route.depot] += [local.problem.stop_by_id[s] for s in route.stops]
-    out = {}
-    for depot in local.problem.depots:
-        served = totals.get(depot.id, [])
-        if served:
-            out[depot.id] = Stop(depot.id, depot.name, depot.lon, depot.lat,
-                                 parcels=sum(s.parcels for s in served),
-                                 weight_kg=sum(s.weight_kg for s in served),
-                                 produce_kg=sum(s.produce_kg for s in served))
-    return out
+    served: dict[str, list[Stop]] = defaultdict(list)
+    depots: dict[str, Depot] = {}
+    for leg in legs:
+        depots.update(leg.problem.depot_by_id)
+        for route in leg.plan.routes:
+            served[route.depot] += [leg.problem.stop_by_id[s] for s in route.stops]
+    return [Stop(d, depots[d].name, depots[d].lon, depots[d].lat,
+                 parcels=sum(s.parcels for s in stops),
+                 weight_kg=sum(s.weight_kg for s in stops),
+                 produce_kg=sum(s.produce_kg for s in stops))
+            for d, stops in served.items() if stops]
 
 
-def _direct(local: Leg) -> list[Stop]:
-    """Village visits no local vehicle can make: the trunk serves them from the hub."""
-    return [local.problem.stop_by_id[u.stop] for u in local.plan.unserved
-            if u.why is not Why.NO_ROAD]
+def _direct(legs: Sequence[Leg]) -> dict[str, Direct]:
+    """Village visits no local round makes (no vehicle of a station can): the trunk serves
+    them from the hub. By visit id."""
+    return {u.stop: Direct(leg.problem.stop_by_id[u.stop], leg.location(u.stop), u)
+            for leg in legs for u in leg.plan.unserved if u.why is not Why.NO_ROAD}
 
 
-def _trunk_leg(runner: Runner, trunk_types: Sequence[VehicleType], local: Leg) -> Leg | None:
+def _trunk_leg(runner: Runner, trunk_types: Sequence[VehicleType],
+               direct: Mapping[str, Direct], legs: Sequence[Leg]) -> Leg | None:
     """The trunk from the hub: each station's load (split where one truck cannot carry it) and
     the villages the local rounds cannot serve."""
     sc = runner.scenario
     relay = sc.relay
     assert relay is not None
-    loads = list(_station_loads(local).values())
-    direct = _direct(local)
+    loads = _station_loads(legs)
     if not loads and not direct:
         return None
     hub = {d.id: d for d in sc.depots}[relay.hub]
-    where = {s.id: s.id for s in loads} | {s.id: local.location(s.id) for s in direct}
-    problem = runner.problem("trunk", [hub], [*loads, *direct], trunk_types,
-                             location_of=where, per_stop_s=relay.transfer_s, per_parcel_s=0)
+    where = {s.id: s.id for s in loads} | {sid: d.village for sid, d in direct.items()}
+    problem = runner.problem("trunk", [hub], [*loads, *(d.visit for d in direct.values())],
+                             trunk_types, location_of=where, per_stop_s=relay.transfer_s,
+                             per_parcel_s=0)
     (leg,) = runner.solve(Echelon.TRUNK, [problem])
     return leg
 
@@ -111,60 +146,74 @@ def _unloaded(trunk: Leg | None, transfer_s: int) -> dict[str, int]:
     return ready
 
 
-def _villages_at(local: Leg) -> dict[str, frozenset[str]]:
+def _visits_at(legs: Sequence[Leg]) -> dict[str, frozenset[str]]:
     """The visits each station's rounds make, whatever their order: what decides the trunk."""
     out: dict[str, set[str]] = defaultdict(set)
-    for route in local.plan.routes:
-        out[route.depot] |= set(route.stops)
+    for leg in legs:
+        for route in leg.plan.routes:
+            out[route.depot] |= set(route.stops)
     return {k: frozenset(v) for k, v in out.items()}
 
 
 def _settle_relay(runner: Runner, stations: Sequence[Depot], trunk_types: Sequence[VehicleType],
-                  local: Leg) -> tuple[Leg | None, Leg]:
-    """Plan the trunk for what the local rounds serve, re-solve the rounds if some would leave
-    a station before the trunk unloads there, and repeat while that changes what they serve,
-    so the trunk brings each station exactly what its rounds hand over.
+                  first: Leg) -> tuple[Leg | None, list[Leg], dict[str, Direct]]:
+    """Plan the trunk for what the local rounds serve; where a round would leave a station
+    before the trunk unloads there, solve the rounds again station by station (each keeping
+    its villages, leaving once the trunk has unloaded), and repeat while that changes what
+    they serve, so the trunk brings each station exactly what its rounds hand over.
 
-    A re-solve is the leg's search with its full budget; the attempt it replaces is kept as the
-    leg's ``superseded_s``."""
+    The first local solve chooses which station serves which village; a re-solve is each
+    station's search with its full budget, and the attempt it replaces is kept as the legs'
+    ``superseded_s``. Returns the trunk, the local legs and the visits the trunk makes
+    directly."""
     sc = runner.scenario
     assert sc.relay is not None
+    legs, direct = [first], _direct([first])
     for _ in range(RELAY_SETTLE_ROUNDS):
-        trunk = _trunk_leg(runner, trunk_types, local)
+        trunk = _trunk_leg(runner, trunk_types, direct, legs)
         ready = _unloaded(trunk, sc.relay.transfer_s)
-        if all(r.start_s >= ready.get(r.depot, 0) for r in local.plan.routes):
-            return trunk, local
-        again = _local_leg(runner, stations, ready)
-        again = replace(again, superseded_s=local.superseded_s + local.plan.solve_time_s)
-        if _villages_at(again) == _villages_at(local) and _direct(again) == _direct(local):
-            return trunk, again
-        local = again
+        if all(r.start_s >= ready.get(r.depot, 0) for leg in legs for r in leg.plan.routes):
+            return trunk, legs, direct
+        spent = sum(leg.plan.solve_time_s + leg.superseded_s for leg in legs)
+        again = _station_legs(runner, stations, legs, ready)
+        again = [replace(leg, superseded_s=spent * len(leg.problem.stops)
+                         / max(1, sum(len(g.problem.stops) for g in again))) for leg in again]
+        more = {**direct, **_direct(again)}
+        if _visits_at(again) == _visits_at(legs) and more.keys() == direct.keys():
+            return trunk, again, direct
+        legs, direct = again, more
     raise SearchError(f"{sc.path}: township-relay: the trunk and the local rounds did not "
                       f"settle in {RELAY_SETTLE_ROUNDS} rounds (each trunk plan made rounds "
                       f"drop villages); raise --time-limit or widen the villages' time windows")
 
 
-def _relay_unserved(local: Leg, trunk: Leg | None) -> tuple[list[Unserved], dict[str, str]]:
-    """Villages left unserved (neither the rounds nor the trunk serve them) and villages whose
-    station load the trunk did not deliver (id -> reason)."""
-    unserved = list(village_unserved([local], prefix=False))
+def _relay_unserved(locals_: Sequence[Leg], trunk: Leg | None, direct: Mapping[str, Direct]
+                    ) -> tuple[list[Unserved], dict[str, str]]:
+    """Villages left unserved and villages whose station load the trunk did not deliver
+    (id -> reason). A village no local round can serve is unserved only if the trunk does not
+    serve it either; one without a road is unserved outright."""
+    unserved = [u for u in village_unserved(locals_, prefix=False) if u.why is Why.NO_ROAD]
+    missed = {} if trunk is None else {u.stop: u for u in trunk.plan.unserved}
+    failed: dict[str, list[str]] = defaultdict(list)
+    kinds: dict[str, Why] = {}
+    for sid, d in direct.items():
+        if trunk is None or sid in missed:
+            trunk_says = missed[sid].reason if sid in missed else "no trunk runs"
+            failed[d.village].append(f"{d.why_not_local.reason}; trunk: {trunk_says}")
+            kinds.setdefault(d.village, missed[sid].why if sid in missed else Why.UPSTREAM)
+    unserved += [Unserved(v, "; ".join(r), kinds[v]) for v, r in sorted(failed.items())]
     if trunk is None:
         return unserved, {}
-    served_directly = {trunk.location(s) for r in trunk.plan.routes for s in r.stops}
-    by_trunk = {u.stop: u for u in village_unserved([trunk], prefix=False)}
-    unserved = [replace(u, reason=f"{u.reason}; trunk: {by_trunk[u.stop].reason}")
-                if u.stop in by_trunk else u
-                for u in unserved if u.stop not in served_directly]
-    stations = {d.id for d in local.problem.depots}
+    stations = {d.id for leg in locals_ for d in leg.problem.depots}
     cut_off: dict[str, str] = {}
     for u in trunk.plan.unserved:
         station = trunk.location(u.stop)
         if station not in stations:
             continue
-        for route in (r for r in local.plan.routes if r.depot == station):
-            for sid in route.stops:
-                cut_off.setdefault(local.location(sid), f"the trunk load for station {station} "
-                                                        f"was not delivered: {u.reason}")
+        for leg in locals_:
+            for sid in (s for r in leg.plan.routes if r.depot == station for s in r.stops):
+                cut_off.setdefault(leg.location(sid), f"the trunk load for station {station} "
+                                                      f"was not delivered: {u.reason}")
     return unserved, cut_off
 
 
@@ -178,13 +227,19 @@ def plan_township_relay(runner: Runner) -> StrategyResult:
     feeders = runner.feeders(relay.hub)
     trunk_types = [leave_after(vt, ready_s(feeders, sc.feeders.sort_s))
                    for vt in runner.vehicle_types(relay.trunk_vehicles)]
-    trunk, local = _settle_relay(runner, stations, trunk_types,
-                                 _local_leg(runner, stations, {}))
-    unserved, cut_off = _relay_unserved(local, trunk)
+    trunk, locals_, direct = _settle_relay(runner, stations, trunk_types,
+                                           _local_leg(runner, stations, {}))
+    if trunk is not None and direct:
+        villages = sorted({d.village for d in direct.values()})
+        note = (f"serves {len(direct)} village visits directly from the hub, where no local "
+                f"vehicle can: {', '.join(villages)}")
+        trunk = replace(trunk, plan=replace(trunk.plan, notes=(*trunk.plan.notes, note)))
+    unserved, cut_off = _relay_unserved(locals_, trunk, direct)
     unserved += [Unserved(sid, reason, Why.UPSTREAM) for sid, reason in sorted(cut_off.items())]
-    delivered = sum(local.problem.stop_by_id[sid].parcels for route in local.plan.routes
-                    for sid in route.stops if local.location(sid) not in cut_off)
+    delivered = sum(leg.problem.stop_by_id[sid].parcels for leg in locals_
+                    for route in leg.plan.routes for sid in route.stops
+                    if leg.location(sid) not in cut_off)
     transfers = sum(s.parcels for leg in feeders for s in leg.problem.stops) + delivered
-    legs = [*feeders, *([trunk] if trunk is not None else []), local]
+    legs = [*feeders, *([trunk] if trunk is not None else []), *locals_]
     result = strategy_result(runner, Strategy.TOWNSHIP_RELAY, legs, transfers, tuple(unserved))
     return replace(result, undelivered=frozenset(cut_off))

@@ -143,7 +143,9 @@ class OrToolsEngine:
         if solution is None:
             raise SearchError(f"ortools found no solution with first solution "
                               f"{settings.first_solution} in {settings.time_limit_s:g} s")
-        plan = self._read_plan(problem, settings, built, solution, time.perf_counter() - started)
+        retimed, solution = self._retimed(problem, settings, built, solution)
+        plan = self._read_plan(problem, settings, retimed, solution,
+                               time.perf_counter() - started)
         if start is None:
             return plan
         given = self._read_plan(problem, settings, built, start, 0.0)
@@ -284,7 +286,9 @@ class OrToolsEngine:
         An unused slot goes straight from its depot back in no time (see
         :meth:`_register_arcs`), so it can start and end when the slot before it ends: then
         the bounds on it hold whenever they hold on the last used slot, and it constrains
-        nothing.
+        nothing. (The day's bound is implied today by every slot's window, shift start to shift
+        end, which is ``max_duration_s`` long; it is stated so it keeps holding if shifts start
+        more freely.)
         """
         solver = model.solver()
         cumul = time_dim.CumulVar
@@ -297,6 +301,23 @@ class OrToolsEngine:
             solver.Add(cumul(model.End(s - 1)) <= cumul(model.Start(s)))
             solver.Add(cumul(model.End(s)) - cumul(model.Start(first))
                        <= slot.vehicle.type.max_duration_s)
+
+    def _retimed(self, problem: Problem, settings: SolveSettings, built: _Model,
+                 solution: pywrapcp.Assignment) -> tuple[_Model, pywrapcp.Assignment]:
+        """``solution``'s routes in a fresh model, every vehicle's day packed again.
+
+        The search keeps the times of a route it did not change (OR-Tools restores them to
+        save work), also when reading routes back into the model it searched. So when it
+        shortens a vehicle's trip, the later trips keep their old, later start and the vehicle
+        waits at its depot for nothing. A fresh model sets every time afresh. A model of single
+        trips has nothing to pack and is left as found.
+        """
+        if all(slot.trip == 1 for slot in built.slots):
+            return built, solution
+        fresh = self._build(problem, settings.objective)
+        fresh.model.CloseModelWithParameters(parameters(settings, self.tuning))
+        again = fresh.model.ReadAssignmentFromRoutes(_routes_of(built, solution), True)
+        return (built, solution) if again is None else (fresh, again)
 
     def _read_plan(self, problem: Problem, settings: SolveSettings, built: _Model,
                    solution: pywrapcp.Assignment, elapsed_s: float) -> Plan:
@@ -324,6 +345,19 @@ class _Model:
     manager: pywrapcp.RoutingIndexManager
     model: pywrapcp.RoutingModel
     time_dim: pywrapcp.RoutingDimension
+
+
+def _routes_of(built: _Model, solution: pywrapcp.Assignment) -> list[list[int]]:
+    """``solution``'s routes as routing indices, one list per slot."""
+    model = built.model
+    routes: list[list[int]] = []
+    for v in range(len(built.slots)):
+        route, index = [], solution.Value(model.NextVar(model.Start(v)))
+        while not model.IsEnd(index):
+            route.append(index)
+            index = solution.Value(model.NextVar(index))
+        routes.append(route)
+    return routes
 
 
 def _read_route(problem: Problem, built: _Model, solution: pywrapcp.Assignment, v: int,

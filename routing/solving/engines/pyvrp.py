@@ -147,8 +147,10 @@ class PyVrpEngine:
     dropped only when no vehicle can take it. A unit of excess load or a second of lateness
     costs more than a vehicle's fixed cost and working day (:class:`Scaling`), so PyVRP never
     prefers an overloaded route to one more vehicle; a search that ends infeasible anyway is
-    repaired route by route and every client it then lacks is put back where a route or an unused
-    vehicle has room (:func:`insert_missing`) before it is reported as left out.
+    repaired route by route and every client it then lacks is put back where a trip, a new trip of
+    a vehicle whose type allows one more, or an unused vehicle has room (:func:`insert_missing`)
+    before it is reported as left out. A PyVRP route of several trips becomes one of our routes
+    per trip, all of one vehicle, numbered from 1.
 
     ``solution_limit`` caps the number of search iterations for bit-identical reruns; without it
     the result depends on how far the search gets within ``time_limit_s`` on this machine.

@@ -8,6 +8,7 @@ import numpy as np
 from shapely.geometry import LineString, Polygon
 
 from routing.core import Depot, Plan, Problem, Route, Stop, Unserved, VehicleType
+from routing.reports import route_key
 
 HOSTILE = "<img src=x onerror=alert(1)>"
 
@@ -23,6 +24,10 @@ STOPS = (
     Stop(id="s4", name="李村", name_en="Licun", lon=116.99, lat=33.98, parcels=3, weight_kg=6),
     Stop(id="s5", name="张集", name_en="Zhangji", lon=117.08, lat=34.09, parcels=2, weight_kg=4),
 )
+
+#: Service time at every location of :func:`make_problem`, so also the depot's loading time at
+#: the start of every trip (s).
+LOAD_S = 120
 
 VAN = VehicleType(id="light-van", count=2, capacity_parcels=100, capacity_kg=800, depot="hub")
 
@@ -49,7 +54,7 @@ def make_problem(
         vehicle_types=(VAN,),
         distance_m=distance,
         duration_s=duration,
-        service_s=np.full(len(points), 120, dtype=np.int64),
+        service_s=np.full(len(points), LOAD_S, dtype=np.int64),
         excluded=excluded or {},
     )
 
@@ -67,15 +72,28 @@ def make_plan() -> Plan:
                 unserved=(Unserved(stop="s5", reason="beyond max route duration"),))
 
 
+def make_trips_plan() -> Plan:
+    """light-van-01 drives two trips (s1, s2 then s5), light-van-02 one (s3, s4); the plan
+    lists van 01's second trip last. Van 01 is back from trip 1 at 09:30, loading for trip 2
+    starts at 09:40 and takes :data:`LOAD_S`, so it leaves at 09:42."""
+    first, second = make_plan().routes
+    again = Route(vehicle="light-van-01", vehicle_type="light-van", depot="hub", stops=("s5",),
+                  arrival_s=(9 * 3600 + 55 * 60,), start_s=9 * 3600 + 40 * 60,
+                  end_s=10 * 3600 + 20 * 60, distance_m=27_000, load=(2, 4), trip=2)
+    return Plan(problem="test-county", engine="hand", seed=0, routes=(first, second, again),
+                unserved=())
+
+
 def make_geometries(plan: Plan, problem: Problem) -> dict[str, LineString]:
-    """Depot -> stops -> depot straight lines per vehicle, standing in for road geometries."""
+    """Depot -> stops -> depot straight lines per route (by ``route_key``: the vehicle id for
+    a first trip), standing in for road geometries."""
     depot = problem.depots[0]
     lines = {}
     for route in plan.routes:
         stops = [problem.stop_by_id[s] for s in route.stops]
         coords = [(depot.lon, depot.lat), *((s.lon, s.lat) for s in stops),
                   (depot.lon, depot.lat)]
-        lines[route.vehicle] = LineString(coords)
+        lines[route_key(route)] = LineString(coords)
     return lines
 
 

@@ -16,13 +16,23 @@ from routing.reports import (
     STOP_COLUMNS,
     format_clock,
     route_colour,
+    route_key,
     routes_geojson,
     stops_geojson,
     stops_table,
+    vehicle_colours,
+    visit_parts,
     write_csv,
     write_geojson,
 )
-from tests.routing.reports._plan_fixtures import HOSTILE, make_geometries, make_plan, make_problem
+from tests.routing.reports._plan_fixtures import (
+    HOSTILE,
+    STOPS,
+    make_geometries,
+    make_plan,
+    make_problem,
+    make_trips_plan,
+)
 
 
 @pytest.fixture
@@ -44,7 +54,8 @@ def test_routes_geojson_has_one_feature_per_route_with_summary(case):
         "coordinates": [[117.0, 34.0], [117.01, 34.01], [117.02, 34.02], [117.0, 34.0]],
     }
     assert first["properties"] == {
-        "vehicle": "light-van-01", "vehicle_type": "light-van", "depot": "hub", "stops": 2,
+        "vehicle": "light-van-01", "trip": 1, "vehicle_type": "light-van", "depot": "hub",
+        "stops": 2,
         "parcels": 17, "kg": 40, "distance_km": 84.3, "duration_h": 1.5, "start": "08:00",
         "end": "09:30", "colour": route_colour(0),
     }
@@ -73,14 +84,16 @@ def test_stops_table_lists_every_stop_once_with_its_visit(case):
     rows = stops_table(plan, problem)
     assert [r["stop_id"] for r in rows] == ["s1", "s2", "s3", "s4", "s5"]
     assert all(tuple(r) == STOP_COLUMNS for r in rows)
-    visits = {r["stop_id"]: (r["vehicle"], r["position"], r["arrival"]) for r in rows}
+    visits = {r["stop_id"]: (r["vehicle"], r["trip"], r["position"], r["arrival"])
+              for r in rows}
     assert visits == {
-        "s1": ("light-van-01", 1, "08:05"),
-        "s2": ("light-van-01", 2, "08:40"),
-        "s3": ("light-van-02", 1, "23:50"),
-        "s4": ("light-van-02", 2, "+1d 01:10"),
-        "s5": ("", None, ""),
+        "s1": ("light-van-01", 1, 1, "08:05"),
+        "s2": ("light-van-01", 1, 2, "08:40"),
+        "s3": ("light-van-02", 1, 1, "23:50"),
+        "s4": ("light-van-02", 1, 2, "+1d 01:10"),
+        "s5": ("", None, None, ""),
     }
+    assert all(r["visit"] == "" for r in rows)
     assert rows[4]["unserved_reason"] == "beyond max route duration"
     assert all(r["unserved_reason"] == "" for r in rows[:4])
     assert (rows[0]["name"], rows[0]["name_en"], rows[0]["produce_kg"]) == ("大许", "Daxu", 50)
@@ -154,3 +167,52 @@ def test_route_colours_are_hex_deterministic_and_distinct():
     assert colours == [route_colour(i) for i in range(120)]
     assert len(set(colours[:20])) == 20
     assert len(set(colours)) > 110
+
+
+def test_a_vehicles_trips_share_its_colour_and_vehicles_differ():
+    problem, plan = make_problem(), make_trips_plan()
+    features = routes_geojson(plan, make_geometries(plan, problem))["features"]
+    seen = [(f["id"], f["properties"]["vehicle"], f["properties"]["trip"],
+             f["properties"]["colour"]) for f in features]
+    assert seen == [("light-van-01", "light-van-01", 1, route_colour(0)),
+                    ("light-van-02", "light-van-02", 1, route_colour(1)),
+                    ("light-van-01/2", "light-van-01", 2, route_colour(0))]
+    assert route_colour(0) != route_colour(1)
+    # the second trip is drawn on its own line, not on the first trip's
+    assert features[2]["geometry"]["coordinates"] == [[117.0, 34.0], [117.08, 34.09],
+                                                      [117.0, 34.0]]
+    first, second, again = plan.routes
+    assert vehicle_colours([second, again, first]) == {"light-van-01": route_colour(1),
+                                                       "light-van-02": route_colour(0)}
+    given = routes_geojson(plan, make_geometries(plan, problem),
+                           colours={"light-van-01": "#000001", "light-van-02": "#000002"})
+    assert [f["properties"]["colour"] for f in given["features"]] == [
+        "#000001", "#000002", "#000001"]
+
+
+def test_a_second_trip_without_its_own_line_is_named_by_trip():
+    problem, plan = make_problem(), make_trips_plan()
+    geometries = make_geometries(plan, problem)
+    assert route_key(plan.routes[2]) == "light-van-01/2" and route_key(plan.routes[0]) == (
+        "light-van-01")
+    del geometries["light-van-01/2"]
+    with pytest.raises(ModelError, match="light-van-01/2"):
+        routes_geojson(plan, geometries)
+
+
+def test_stops_table_says_which_trip_and_which_visit_of_a_split_village():
+    halves = (replace(STOPS[0], id="s1#1", parcels=6, weight_kg=15),
+              replace(STOPS[0], id="s1#2", parcels=6, weight_kg=15), *STOPS[1:])
+    problem = make_problem(halves)
+    where = {"s1#1": "s1", "s1#2": "s1"}
+    assert visit_parts(problem.stops, where) == {"s1#1": (1, 2), "s1#2": (2, 2)}
+    assert visit_parts(problem.stops, {}) == {}
+    plan = replace(make_trips_plan(), routes=tuple(
+        replace(r, stops=("s1#1", "s2") if r.trip == 1 and r.vehicle.endswith("01") else
+                ("s1#2",) if r.trip == 2 else r.stops) for r in make_trips_plan().routes))
+    rows = {r["stop_id"]: r for r in stops_table(plan, problem, location_of=where)}
+    assert (rows["s1#1"]["name"], rows["s1#1"]["visit"], rows["s1#1"]["trip"]) == (
+        "大许", "1/2", 1)
+    assert (rows["s1#2"]["name"], rows["s1#2"]["visit"], rows["s1#2"]["trip"],
+            rows["s1#2"]["position"]) == ("大许", "2/2", 2, 1)
+    assert rows["s2"]["visit"] == ""

@@ -38,7 +38,7 @@ from routing.reports import (
     stop_rows,
     write_sheets,
 )
-from routing.strategies import carrier_stops, trunk_loads
+from routing.strategies import carrier_stops
 from tests.routing.reports._plan_fixtures import (
     BOUNDARY,
     HOSTILE,

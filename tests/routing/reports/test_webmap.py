@@ -12,7 +12,16 @@ from pathlib import Path
 import pytest
 
 from routing.core import ModelError, Plan, Route
-from routing.reports import OSM_TILES_URL, MapPart, plans_map, route_map, save_map
+from routing.reports import (
+    OSM_TILES_URL,
+    MapPart,
+    PlanLayer,
+    plans_map,
+    route_colour,
+    route_map,
+    save_map,
+    strategies_map,
+)
 from routing.reports.leaflet import html_text, leaflet_assets
 from tests.routing.reports._plan_fixtures import (
     BOUNDARY,
@@ -23,6 +32,7 @@ from tests.routing.reports._plan_fixtures import (
     make_geometries,
     make_plan,
     make_problem,
+    make_trips_plan,
 )
 
 ESCAPED_HOSTILE = "&lt;img src=x onerror=alert(1)&gt;"
@@ -170,10 +180,78 @@ def test_several_plans_draw_as_one_each_route_with_its_own_villages(case):
         "Unserved · 1 village", "Depots"]
     assert "Daxu<br>12 parcels · 30 kg · produce 50 kg<br>Route light-van-01 · stop 1/2" in page
     assert "Daxu<br>1 parcels · 3 kg · produce 0 kg<br>Route yto-van-01 · stop 1/2" in page
-    assert "Depot · 3 routes · 30 parcels out" in page
-    assert "#2ca02c" in page  # the third route's colour, counted across the plans
+    assert "Depot · 3 vehicles, 3 trips · 30 parcels out" in page
+    assert "#2ca02c" in page  # the third vehicle's colour, counted across the plans
     with pytest.raises(ModelError, match="at least one plan"):
         plans_map([], geometries={}, title="t")
+
+
+def polylines(page: str) -> list[str]:
+    """The colour of each route line, in the order drawn."""
+    return re.findall(r'L\.polyline\(.*?"color": "(#[0-9a-f]{6})"', page, re.S)
+
+
+def test_a_vehicles_trips_are_one_layer_in_one_colour_and_popups_name_the_trip():
+    problem, plan = make_problem(), make_trips_plan()
+    page = render(problem, plan, make_geometries(plan, problem))
+    assert polylines(page) == [route_colour(0), route_colour(0), route_colour(1)]
+    assert overlay_names(page) == [
+        "County boundary", "Main roads", "light-van-01 · 2 trips · 3 stops · 111 km",
+        "light-van-02 · 2 stops · 9.5 km", "Depots"]
+    # stops are numbered through the vehicle's day, as on its route sheet
+    assert "Route light-van-01, trip 1 · stop 1/3 · 08:05" in page
+    assert "Route light-van-01, trip 2 · stop 3/3 · 09:55" in page
+    assert "Route light-van-02 · stop 1/2 · 23:50" in page  # one trip: no trip named
+    assert "light-van-01, trip 2 · 1 stop · 27 km<br>09:40–10:20" in page
+    legend = re.search(r'<div class="rr-legend".*?</div></div>', page, re.S).group(0)
+    assert "light-van-01 · 2 trips · 3 stops · 111.3 km" in legend
+    assert "2 vehicles, 3 trips · 120.8 km" in legend
+    assert "Depot · 2 vehicles, 3 trips · 29 parcels out" in page
+
+
+def test_feeders_are_a_layer_of_their_own_and_a_split_village_says_which_visit():
+    problem, plan = make_problem(), make_trips_plan()
+    halves = make_problem((replace(STOPS[0], id="s1#1", parcels=6),
+                           replace(STOPS[0], id="s1#2", parcels=6)))
+    visits = Plan(problem="halves", engine="hand", seed=0, unserved=(), routes=(
+        Route(vehicle="trike-01", vehicle_type="light-van", depot="hub", stops=("s1#1",),
+              arrival_s=(30_000,), start_s=29_000, end_s=31_000, distance_m=3_000,
+              load=(6, 15)),
+        Route(vehicle="trike-01", vehicle_type="light-van", depot="hub", stops=("s1#2",),
+              arrival_s=(32_000,), start_s=31_000, end_s=33_000, distance_m=3_000,
+              load=(6, 15), trip=2)))
+    hub_loads = make_problem((replace(STOPS[4], id="hub#1", name="中心"),
+                              replace(STOPS[4], id="hub#2", name="中心")))
+    feeder = Plan(problem="feeder", engine="hand", seed=0, unserved=(), routes=(
+        Route(vehicle="zto-van-01", vehicle_type="light-van", depot="hub", stops=("hub#1",),
+              arrival_s=(20_000,), start_s=19_000, end_s=21_000, distance_m=5_000,
+              load=(2, 4)),
+        Route(vehicle="zto-van-02", vehicle_type="light-van", depot="hub", stops=("hub#2",),
+              arrival_s=(20_000,), start_s=19_000, end_s=21_000, distance_m=5_000,
+              load=(2, 4))))
+    parts = [MapPart(plan, problem),
+             MapPart(visits, halves, {"s1#1": "s1", "s1#2": "s1"}),
+             MapPart(feeder, hub_loads, {"hub#1": "hub", "hub#2": "hub"}, layer="Feeders",
+                     loads=True)]
+    geometries = {k: v for p, q in ((plan, problem), (visits, halves), (feeder, hub_loads))
+                  for k, v in make_geometries(p, q).items()}
+    page = plans_map(parts, geometries=geometries, title="t").get_root().render()
+    names = overlay_names(page)
+    assert names[:3] == ["light-van-01 · 2 trips · 3 stops · 111 km",
+                         "light-van-02 · 2 stops · 9.5 km",
+                         "trike-01 · 2 trips · 2 stops · 6.0 km"]
+    assert names[3] == "Feeders · 2 vehicles, 2 trips · 10 km"
+    assert polylines(page) == [route_colour(k) for k in (0, 0, 1, 2, 2, 3, 4)]
+    assert "Route trike-01, trip 1 · stop 1/2 · 08:20 · visit 1 of 2" in page
+    assert "Route trike-01, trip 2 · stop 2/2 · 08:53 · visit 2 of 2" in page
+    assert "Route zto-van-02 · stop 1/1 · 05:33 · load 2/2" in page
+    # the comparison map: a strategy's layer and its feeders' beside it, counted
+    layers = [PlanLayer("pooled", tuple(parts), geometries)]
+    page = strategies_map(layers, title="t").get_root().render()
+    assert overlay_names(page)[:2] == ["pooled · 3 vehicles, 5 trips · 127 km",
+                                       "pooled · Feeders · 2 vehicles, 2 trips · 10 km"]
+    assert polylines(page) == [route_colour(k) for k in (0, 0, 1, 2, 2, 3, 4)]
+    assert "pooled · trike-01, trip 2 · stop 2/2 · 08:53 · visit 2 of 2" in page
 
 
 def test_missing_route_geometry_is_reported(case):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import itertools
 
 import numpy as np
 import pytest
@@ -17,17 +18,20 @@ from routing.solving import (
 )
 from routing.solving.engines.ortools import trip_slots
 from routing.solving.feasibility import Schedule, schedule
+from tests.routing.solving.test_auto_engine import scattered
 
 #: Loading at the depot before every trip.
 LOAD_S = 300
 BRIEFLY = SolveSettings(time_limit_s=1)
 
 
+#: One trike of 10 parcels that may drive three trips a day.
+TRIKE = VehicleType("trike", count=1, capacity_parcels=10, capacity_kg=100, depot="d",
+                    max_trips=3)
+
+
 def _trike(**fields: object) -> VehicleType:
-    spec: dict[str, object] = {"id": "trike", "count": 1, "capacity_parcels": 10,
-                               "capacity_kg": 100, "depot": "d", "max_trips": 3}
-    spec.update(fields)
-    return VehicleType(**spec)  # type: ignore[arg-type]
+    return dataclasses.replace(TRIKE, **fields)  # type: ignore[arg-type]
 
 
 def _line(stops: list[Stop], positions_m: list[int], vehicle_type: VehicleType) -> Problem:
@@ -80,7 +84,7 @@ def test_unused_slots_take_no_time_a_day_that_fits_one_trip_only_is_still_served
     assert route.trip == 1 and route.end_s - route.start_s == 1080
 
 
-def test_the_day_not_each_trip_is_bounded_by_the_shift() -> None:
+def test_the_shift_bounds_the_whole_day_not_each_trip() -> None:
     # a alone: 300 + 100 + 60 + 100 = 560 s; b alone 760 s; both trips 1320 s > 1000 s
     problem = _line(_parcels(2, parcels=10), [1000, 2000], _trike(max_duration_s=1000))
     plan = explain_unserved(problem, OrToolsEngine().solve(problem, BRIEFLY))
@@ -116,6 +120,24 @@ def test_produce_collected_beyond_the_kg_capacity_is_unloaded_between_two_trips(
     assert [r.trip for r in trips] == [1, 2] and [len(r.stops) for r in trips] == [1, 1]
 
 
+def test_a_vehicle_goes_out_again_as_soon_as_it_is_back_when_nothing_makes_it_wait() -> None:
+    # 40 stops, no time windows: two vans of four trips each. The search keeps the times of
+    # routes it did not change, which left a 194 s wait at the depot before one van's second
+    # trip (seed 1, 50 solutions); the plan's times are set afresh.
+    base = scattered(40)
+    vans = VehicleType("van", count=2, capacity_parcels=100, capacity_kg=100, depot="d",
+                       max_trips=4, fixed_cost=200, cost_per_km=1.0, cost_per_hour=30.0)
+    problem = dataclasses.replace(base, vehicle_types=(vans,),
+                                  service_s=np.array([600, *base.service_s[1:]]))
+    settings = SolveSettings(time_limit_s=2, objective="cost", solution_limit=50)
+    plan = OrToolsEngine().solve(problem, settings)
+    assert plan.unserved == () and check_plan(problem, plan, strict=False).ok
+    assert len(plan.days()) == 2 and len(plan.routes) >= 5
+    waits = [b.start_s - a.end_s for trips in plan.trips().values()
+             for a, b in itertools.pairwise(trips)]
+    assert waits == [0] * (len(plan.routes) - 2)
+
+
 def test_a_single_trip_vehicle_is_one_slot() -> None:
     vans = _trike(count=3, max_trips=1)
     problem = _line(_parcels(2), [1000, 2000], vans)
@@ -138,7 +160,7 @@ def _hand_trips(problem: Problem, *trips: tuple[str, ...]) -> Plan:
         routes.append(Route(
             vehicle="trike-01", vehicle_type=vehicle_type.id, depot="d", stops=stops,
             arrival_s=found.service_start_s, start_s=found.start_s, end_s=found.end_s,
-            distance_m=int(sum(distance[a, b] for a, b in zip(path, path[1:], strict=False))),
+            distance_m=int(sum(distance[a, b] for a, b in itertools.pairwise(path))),
             load=(5 * len(stops), 5 * len(stops)), trip=number))
         earliest = found.end_s
     return Plan(problem=problem.name, engine="hand", seed=0, routes=tuple(routes), unserved=())

@@ -22,7 +22,7 @@ from routing.core import (
 from routing.inputs import load_scenario
 from routing.pipeline import MIN_BUDGET_S, MIN_BUDGET_STOPS, budget_s, settings_for
 from routing.solving import SolveSettings
-from routing.strategies import Comparison, carrier_stops, gap_plan, run_strategy
+from routing.strategies import Comparison, carrier_stops, check_strategy, gap_plan, run_strategy
 from tests.routing.strategies.strategy_world import COSTS, with_types, world
 
 SETTINGS = SolveSettings(time_limit_s=1, objective="cost", solution_limit=300)
@@ -31,6 +31,23 @@ SETTINGS = SolveSettings(time_limit_s=1, objective="cost", solution_limit=300)
 def _run(strategy: str, **kw):
     scenario, geography = world(**kw)
     return run_strategy(scenario, strategy, SETTINGS, geography=geography)
+
+
+def _leg(result, label: str):
+    (leg,) = [lg for lg in result.legs if lg.label == label]
+    return leg
+
+
+def _local(result):
+    """The one local leg of a one-station relay (its label depends on whether the rounds were
+    solved again after the trunk)."""
+    (leg,) = [lg for lg in result.legs if lg.echelon == Echelon.LOCAL]
+    return leg
+
+
+#: The carriers' feeder vans leave their branches at 08:00, reach the centre 100 m away after
+#: 10 s and unload in 60 s (the world's per-stop time); sorting takes the default 1,800 s.
+READY_S = 8 * 3600 + 10 + 60 + 1800
 
 
 def test_independent_sends_each_carrier_to_every_village():
@@ -45,13 +62,24 @@ def test_independent_sends_each_carrier_to_every_village():
 
 def test_consolidated_visits_each_village_once_and_is_not_worse_in_distance():
     independent, consolidated = _run("independent"), _run("consolidated")
-    (leg,) = consolidated.legs
+    assert [leg.label for leg in consolidated.legs] == ["feeder a", "feeder b", "shared fleet"]
+    leg = _leg(consolidated, "shared fleet")
     assert leg.plan.distance_m == 6000
-    # feeder trips: a and b bring 18 and 12 parcels from 100 m away, one round trip each
-    assert [(f.carrier, f.trips, f.distance_m, f.parcels) for f in consolidated.feeders] == [
-        ("a", 1, 200, 18), ("b", 1, 200, 12)]
-    assert consolidated.kpis()["distance_m"] == 6400 <= independent.kpis()["distance_m"] == 12000
-    assert consolidated.kpis()["village_visits"] == 3
+    # feeder legs: a and b bring 18 and 12 parcels from 100 m away, one van trip each, and
+    # their one load stands at the centre
+    feeders = consolidated.feeder_legs
+    assert [(f.label, f.echelon, len(f.plan.routes), f.plan.distance_m) for f in feeders] == [
+        ("feeder a", Echelon.FEEDER, 1, 200), ("feeder b", Echelon.FEEDER, 1, 200)]
+    assert [[(s.id, s.parcels, s.weight_kg) for s in f.problem.stops] for f in feeders] == [
+        [("jdc", 18, 36)], [("jdc", 12, 24)]]
+    assert [r.depot for f in feeders for r in f.plan.routes] == ["a-branch", "b-branch"]
+    # the shared van leaves only once the feeders have unloaded and the parcels are sorted
+    assert [r.start_s for r in leg.plan.routes] == [READY_S]
+    kpis = consolidated.kpis()
+    assert kpis["distance_m"] == 6400 <= independent.kpis()["distance_m"] == 12000
+    assert (kpis["vehicles"], kpis["trips"], kpis["feeder_vehicles"], kpis["feeder_km"]) == (
+        3, 3, 2, 0.4)
+    assert kpis["village_visits"] == 3
     assert consolidated.transferred_parcels == 30
 
 
@@ -68,11 +96,19 @@ def test_costs_price_vehicles_distance_and_transfers():
 
 def test_township_relay_solves_trunk_and_local_echelons():
     result = _run("township-relay")
-    trunk, local = result.legs
+    *feeders, trunk, local = result.legs
+    assert [f.label for f in feeders] == ["feeder a", "feeder b"]
     assert (trunk.echelon, local.echelon) == ("trunk", "local")
+    assert trunk.label == "trunk" and local.label in ("local rounds", "local station")
     assert trunk.plan.distance_m == 4000  # centre to the station at 2 km and back
+    assert [r.start_s for r in trunk.plan.routes] == [READY_S]  # after the feeders' parcels
+    # the station's fleet, named type@station
+    assert [(d.id, vt.id, vt.depot, vt.count) for d, vt in zip(
+        local.problem.depots, local.problem.vehicle_types, strict=True)] == [
+        ("t1", "trike@t1", "t1", 2)]
     assert sorted(s for r in local.plan.routes for s in r.stops) == ["v1", "v2", "v3"]
-    assert trunk.problem.stops[0].parcels == 30
+    assert [(s.id, s.parcels) for s in trunk.problem.stops] == [("t1", 30)]
+    assert trunk.location("t1") == "t1"
     assert result.unserved == ()
     assert result.transferred_parcels == 30 + 30  # at the centre, then at the station
 
@@ -83,7 +119,7 @@ def test_cheaper_small_vehicle_is_chosen_where_it_fits():
                         kind="tricycle")
     scenario = with_types(scenario, trike, shared=("shared-van", "small"))
     result = run_strategy(scenario, "consolidated", SETTINGS, geography=geography)
-    assert [r.vehicle_type for r in result.legs[0].plan.routes] == ["small"]
+    assert [r.vehicle_type for r in _leg(result, "shared fleet").plan.routes] == ["small"]
 
 
 def test_small_vehicle_is_not_used_where_the_load_does_not_fit():
@@ -93,16 +129,29 @@ def test_small_vehicle_is_not_used_where_the_load_does_not_fit():
     scenario = with_types(scenario, trike, shared=("shared-van", "small"))
     result = run_strategy(scenario, "consolidated", SETTINGS, geography=geography)
     assert all(leg.check.ok for leg in result.legs)
-    loads = [r.load[0] for r in result.legs[0].plan.routes if r.vehicle_type == "small"]
+    routes = _leg(result, "shared fleet").plan.routes
+    loads = [r.load[0] for r in routes if r.vehicle_type == "small"]
     assert all(load <= 20 for load in loads)
+    assert sum(r.load[0] for r in routes) == 30
 
 
-def test_produce_rides_back_and_a_village_too_heavy_for_a_trike_is_unserved_with_reason():
+def test_produce_rides_back_and_a_village_too_heavy_for_a_trike_is_split_and_served():
     result = _run("township-relay", produce_kg=250)  # a trike carries 200 kg
-    reasons = {u.stop: u.reason for u in result.unserved}
-    assert set(reasons) == {"v1", "v2", "v3"}
-    assert ("250 kg back, more than any vehicle carries (trike@t1 50 parcels / 200 kg)"
-            in reasons["v1"])
+    trunk, local = _leg(result, "trunk"), _local(result)
+    # each village's 250 kg is split into two 125 kg visits standing at the village
+    assert [(s.id, s.parcels, s.weight_kg, s.produce_kg) for s in local.problem.stops] == [
+        (f"{v}#{k}", 5, 10, 125) for v in ("v1", "v2", "v3") for k in (1, 2)]
+    assert {local.location(s.id) for s in local.problem.stops} == {"v1", "v2", "v3"}
+    # the two one-trip trikes take the two visits of v2, at their station; the trunk serves
+    # the other two villages' visits directly from the hub and v2's load at the station
+    assert sorted(s for r in local.plan.routes for s in r.stops) == ["v2#1", "v2#2"]
+    assert sorted(trunk.location(s) for r in trunk.plan.routes for s in r.stops) == [
+        "t1", "v1", "v1", "v3", "v3"]
+    assert trunk.problem.stop_by_id["t1"].produce_kg == 250
+    assert result.unserved == ()
+    kpis = result.kpis()
+    assert (kpis["stops_served"], kpis["village_visits"], kpis["produce_kg"]) == (3, 6, 750)
+    assert check_strategy(result).ok
     # A 400 kg van holds one village's 250 kg of produce, not two: two vans serve two villages.
     consolidated = _run("consolidated", produce_kg=250)
     assert consolidated.kpis()["produce_kg"] == 500
@@ -158,9 +207,13 @@ def test_feeder_trips_count_kilograms_too():
              for vt in scenario.vehicle_types]
     scenario = replace(scenario, vehicle_types=tuple(light))
     result = run_strategy(scenario, "consolidated", SETTINGS, geography=geography)
-    feeder_a = next(f for f in result.feeders if f.carrier == "a")
-    # carrier a brings 18 parcels weighing 36 kg: two trips of a 20 kg van
-    assert (feeder_a.trips, feeder_a.distance_m) == (2, 400)
+    feeder_a = _leg(result, "feeder a")
+    # carrier a brings 18 parcels weighing 36 kg: two 18 kg loads, one per 20 kg van
+    assert [(s.id, s.parcels, s.weight_kg) for s in feeder_a.problem.stops] == [
+        ("jdc#1", 9, 18), ("jdc#2", 9, 18)]
+    assert {feeder_a.location(s.id) for s in feeder_a.problem.stops} == {"jdc"}
+    assert (len(feeder_a.plan.routes), feeder_a.plan.distance_m) == (2, 400)
+    assert result.kpis()["feeder_vehicles"] == 3
 
 
 def test_local_rounds_wait_for_the_trunk_to_unload_at_their_station():
@@ -169,10 +222,11 @@ def test_local_rounds_wait_for_the_trunk_to_unload_at_their_station():
              for vt in scenario.vehicle_types]
     scenario = replace(scenario, vehicle_types=tuple(early))
     result = run_strategy(scenario, "township-relay", SETTINGS, geography=geography)
-    trunk, local = result.legs
-    # the truck leaves at 08:00, reaches the station 2 km away after 200 s, unloads in 300 s
+    trunk, local = _leg(result, "trunk"), _local(result)
+    # the truck leaves once the feeders' parcels are sorted, reaches the station 2 km away
+    # after 200 s and unloads in 300 s
     ready = trunk.plan.routes[0].arrival_s[0] + 300
-    assert ready == 8 * 3600 + 200 + 300
+    assert ready == READY_S + 200 + 300
     assert all(r.start_s >= ready for r in local.plan.routes)
     assert all(leg.check.ok for leg in result.legs)
 
@@ -212,9 +266,10 @@ def test_each_carrier_gets_a_budget_for_its_own_size_not_a_share_of_one():
     independent, consolidated = _run("independent"), _run("consolidated")
     # every problem here has the 3 villages with demand (the trunk's 1 stop is floored at 3):
     # each gets the whole 1 s the consolidated problem gets, not half of it
+    # (the feeders' one load is floored at 3 too)
     assert [leg.budget_s for leg in independent.legs] == [1.0, 1.0]
-    assert [leg.budget_s for leg in consolidated.legs] == [1.0]
-    assert [leg.budget_s for leg in _run("township-relay").legs] == [1.0, 1.0]
+    assert [leg.budget_s for leg in consolidated.legs] == [1.0, 1.0, 1.0]
+    assert [leg.budget_s for leg in _run("township-relay").legs] == [1.0, 1.0, 1.0, 1.0]
 
 
 def test_a_relay_round_solved_again_after_the_trunk_gets_the_leg_budget_once():
@@ -223,12 +278,13 @@ def test_a_relay_round_solved_again_after_the_trunk_gets_the_leg_budget_once():
              for vt in scenario.vehicle_types]
     scenario = replace(scenario, vehicle_types=tuple(early))
     result = run_strategy(scenario, "township-relay", SETTINGS, geography=geography)
-    trunk, local = result.legs
-    assert local.problem.vehicle_types[0].shift_start_s == 8 * 3600 + 200 + 300  # re-solved
+    trunk, local = _leg(result, "trunk"), _local(result)
+    assert local.problem.vehicle_types[0].shift_start_s == READY_S + 200 + 300  # re-solved
     assert local.budget_s == budget_s(3, time_limit_s=1, reference_stops=3) == 1.0
     assert local.superseded_s > 0 and trunk.superseded_s == 0
+    assert all(leg.superseded_s == 0 for leg in result.feeder_legs)
     assert result.solve_time_s == pytest.approx(
-        trunk.plan.solve_time_s + local.plan.solve_time_s + local.superseded_s)
+        sum(leg.plan.solve_time_s for leg in result.legs) + local.superseded_s)
 
 
 def test_a_relay_whose_trunk_delivers_nothing_is_charged_the_carriers_vans_and_saves_nothing():
@@ -294,7 +350,8 @@ def test_a_day_without_parcels_has_no_saving_and_no_division_by_zero():
 def test_strategies_and_echelons_are_members_that_read_and_print_as_their_names():
     relay = _run(Strategy.TOWNSHIP_RELAY)
     assert relay.strategy is Strategy.TOWNSHIP_RELAY
-    assert [leg.echelon for leg in relay.legs] == [Echelon.TRUNK, Echelon.LOCAL]
+    assert [leg.echelon for leg in relay.legs] == [Echelon.FEEDER, Echelon.FEEDER,
+                                                   Echelon.TRUNK, Echelon.LOCAL]
     assert all(type(leg.echelon) is Echelon for leg in relay.legs)
     by_name = _run("independent")
     assert by_name.strategy is Strategy.INDEPENDENT
