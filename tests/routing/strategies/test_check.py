@@ -192,8 +192,8 @@ def test_consolidated_village_with_a_changed_load_is_rejected():
     assert _violations(broken) == (
         "demand-covered: village v3 receives 10 parcels / 25 kg / 0 kg produce of its 10 parcels "
         "/ 20 kg / 0 kg produce and is not listed unserved",
-        "pooled-villages: shared fleet holds village v3 with 10 parcels / 25 kg / 0 kg produce, "
-        "not its 10 parcels / 20 kg / 0 kg produce",)
+        "pooled-villages: the visits held at village v3 add up to 10 parcels / 25 kg / 0 kg "
+        "produce, not its 10 parcels / 20 kg / 0 kg produce",)
 
 
 # --- feeders ----------------------------------------------------------------------------------
