@@ -101,7 +101,7 @@ def run_size(size: int, *, engine: str, time_limit_s: float, scenario: Path) -> 
         key = step.replace(" ", "_")
         row[f"{key}_s"] = round(seconds.get(step, float("nan")), 2)
         row[f"peak_mb_after_{key}"] = round(peaks.get(step, float("nan")))
-    row.update(total_s=round(sum(seconds.values()), 1), routes=kpis["routes"],
+    row.update(total_s=round(sum(seconds.values()), 1), routes=kpis["trips"],
                km=round(kpis["distance_km"]), unserved=kpis["stops_unserved"],
                map_mb=round(map_mb, 2))
     return row

@@ -46,10 +46,13 @@ def comparison_markdown(comparison: Comparison) -> str:
               "for exactly those villages, each carrier its share from its own branch; "
               "`gap_villages` of them could be served so), and its cost per parcel is taken "
               "over its own and the gap's parcels together. Every routing problem gets the "
-              "same search budget per stop (`budget_s` sums a strategy's legs). Feeder trips "
-              "from carrier branches to the hub and each parcel transfer are included in the "
-              "cost. Demand is synthetic (a seeded model, see the scenario's README); road "
-              "data is OpenStreetMap (© OpenStreetMap contributors, ODbL)."]
+              "same search budget per stop (`budget_s` sums a strategy's legs). `vehicles` "
+              "counts vehicles a day (a fixed cost each), which drive `trips` trips in all; "
+              "`feeder_vehicles` of them are the carriers' vans bringing their parcels to the "
+              "hub, routed and checked like any route. Feeder trips and each parcel transfer "
+              "are included in the cost. Demand is synthetic (a seeded model, see the "
+              "scenario's README); road data is OpenStreetMap (© OpenStreetMap contributors, "
+              "ODbL)."]
     convergence = comparison.convergence_rows()
     if convergence:
         lines += ["", "## Convergence: the same comparison with twice the search budget", "",

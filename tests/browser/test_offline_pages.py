@@ -34,6 +34,7 @@ from tests.routing.reports._plan_fixtures import (
     make_geometries,
     make_plan,
     make_problem,
+    make_trips_plan,
 )
 
 SMALL = Path(__file__).parents[1] / "data" / "small_county"
@@ -82,7 +83,17 @@ def _assert_clean(watched: Any) -> None:
     assert watched.blocked == []
 
 
-def _assert_map_drawn(watched: Any, routes: int, tmp_path: Path, name: str) -> None:
+def _day_colours(vehicles: list[dict[str, Any]]) -> list[str]:
+    """The colour of each line a map draws for ``plan.json``'s vehicles: a vehicle's trips in
+    its colour, vehicle after vehicle, the vehicles coloured in order."""
+    return [route_colour(k) for k, vehicle in enumerate(vehicles) for _ in vehicle["trips"]]
+
+
+def _assert_map_drawn(watched: Any, colours: list[str], tmp_path: Path, name: str,
+                      under: tuple[str, ...] = ()) -> None:
+    """The map drew a line in each of ``colours``, in order, and painted each colour on its
+    canvas; ``under`` may lie beneath later lines (the feeders' short runs to the hub share
+    roads), so only together must they show."""
     page = watched.page
     page.wait_for_selector(".leaflet-container .leaflet-overlay-pane canvas")
     # fitBounds animates the first zoom; look once it has settled, as a person would
@@ -90,9 +101,11 @@ def _assert_map_drawn(watched: Any, routes: int, tmp_path: Path, name: str) -> N
     page.wait_for_timeout(300)
     state = page.evaluate(MAP_STATE)
     assert state["maps"] == 1 and state["version"] == "1.9.3"
-    assert state["routes"] == [route_colour(i) for i in range(routes)]
-    painted = page.evaluate(CANVAS_PIXELS, [route_colour(i) for i in range(routes)])
-    assert painted is not None and all(n > 100 for n in painted), painted
+    assert state["routes"] == colours
+    shown = sorted(set(colours) - set(under))
+    painted = page.evaluate(CANVAS_PIXELS, shown + sorted(under))
+    assert painted is not None and all(n > 100 for n in painted[:len(shown)]), painted
+    assert not under or sum(painted[len(shown):]) > 100, painted
     assert page.locator(".leaflet-control-layers").count() == 1
     page.screenshot(path=str(tmp_path / name))
 
@@ -108,7 +121,7 @@ def hostile_map(tmp_path: Path) -> Path:
 def test_map_draws_offline_and_a_click_opens_the_village_popup(open_page, hostile_map, tmp_path):
     watched = open_page(hostile_map)
     page = watched.page
-    _assert_map_drawn(watched, 2, tmp_path, "map.png")
+    _assert_map_drawn(watched, [route_colour(0), route_colour(1)], tmp_path, "map.png")
     assert "Test county 测试县" in page.locator("#rr-legend").inner_text()
     _marker(page, route_colour(0), 1).click()
     popup = page.locator(".leaflet-popup-content")
@@ -117,6 +130,22 @@ def test_map_draws_offline_and_a_click_opens_the_village_popup(open_page, hostil
     assert "stop 1/2" in popup.inner_text()
     page.wait_for_timeout(300)  # let the popup finish fading in before the picture
     page.screenshot(path=str(tmp_path / "map-popup.png"))
+    _assert_clean(watched)
+
+
+def test_a_vehicles_two_trips_draw_in_its_colour_and_name_the_trip(open_page, tmp_path):
+    problem, plan = make_problem(), make_trips_plan()
+    m = route_map(plan, problem, geometries=make_geometries(plan, problem), boundary=BOUNDARY,
+                  roads=ROADS, title="Two trips")
+    watched = open_page(save_map(m, tmp_path / "trips.html"))
+    _assert_map_drawn(watched, [route_colour(0), route_colour(0), route_colour(1)], tmp_path,
+                      "trips.png")
+    page = watched.page
+    _marker(page, route_colour(0), 3).click()  # van 01's third stop of the day: trip 2
+    popup = page.locator(".leaflet-popup-content")
+    popup.wait_for()
+    assert "张集" in popup.inner_text()
+    assert "light-van-01, trip 2 · stop 3/3 · 09:55" in popup.inner_text()
     _assert_clean(watched)
 
 
@@ -177,12 +206,19 @@ def test_solved_map_draws_every_route_offline(open_page, solved, tmp_path):
     stops = json.loads((solved / "stops.geojson").read_text(encoding="utf-8"))
     names = {f["properties"]["stop_id"]: f["properties"]["name"] for f in stops["features"]}
     watched = open_page(solved / "map.html")
-    _assert_map_drawn(watched, len(plan["routes"]), tmp_path, "solved-map.png")
+    feeders = tuple(route_colour(k) for k, v in enumerate(plan["vehicles"])
+                    if v["echelon"] == "feeder")
+    assert len(feeders) == sum(f["vehicles"] for f in plan["feeders"]) > 0
+    _assert_map_drawn(watched, _day_colours(plan["vehicles"]), tmp_path, "solved-map.png",
+                      under=feeders)
     page = watched.page
-    _marker(page, route_colour(0), 1).click()
+    # the first van delivering to villages (the feeders' markers stand on the hub's)
+    k, van = next((k, v) for k, v in enumerate(plan["vehicles"]) if v["echelon"] == "delivery")
+    first = next(r for r in plan["routes"] if r["vehicle"] == van["vehicle"] and r["trip"] == 1)
+    _marker(page, route_colour(k), 1).click()
     popup = page.locator(".leaflet-popup-content")
     popup.wait_for()
-    assert names[plan["routes"][0]["stops"][0]] in popup.inner_text()
+    assert names[first["stops"][0]] in popup.inner_text()
     _assert_clean(watched)
 
 
@@ -191,11 +227,14 @@ def test_solved_sheets_html_shows_one_sheet_per_route_with_maps(open_page, solve
     watched = open_page(solved / "sheets.html")
     page = watched.page
     sheets = page.locator("section.sheet")
-    assert sheets.count() == len(plan["routes"])
+    vehicles = plan["vehicles"]
+    assert sheets.count() == len(vehicles)
     widths = page.eval_on_selector_all("img.map", "imgs => imgs.map(i => i.naturalWidth)")
-    assert len(widths) == len(plan["routes"]) and all(w > 500 for w in widths)
+    assert len(widths) == len(vehicles) and all(w > 500 for w in widths)
     rows = sheets.first.locator("tbody tr")
-    assert rows.count() == len(plan["routes"][0]["stops"]) + 1
+    # its stops, a reload line between two trips, the return
+    assert rows.count() == vehicles[0]["stops"] + len(vehicles[0]["trips"]) - 1 + 1
+    assert sheets.first.locator("tr.reload").count() == len(vehicles[0]["trips"]) - 1
     page.emulate_media(media="print")
     assert page.evaluate(
         "getComputedStyle(document.querySelector('section.sheet')).breakAfter") == "page"

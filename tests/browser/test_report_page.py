@@ -114,10 +114,10 @@ def test_report_loads_offline_with_the_headline_map_and_charts(open_page, compar
     assert all(c["width"] > 300 and c["height"] > 150 and c["shapes"] > 10 for c in charts)
     frame = _map_frame(page)
     state = frame.evaluate(MAP_STATE)
-    routes = {r["strategy"]: int(r["routes"]) for r in rows}
-    # only the first strategy's layer is on at first
+    trips = {r["strategy"]: int(r["trips"]) for r in rows}
+    # only the first strategy's layer is on at first: a line per trip
     assert state["maps"] == 1 and state["version"] == "1.9.3"
-    assert state["lines"] == routes["independent"] and state["size"][0] > 600
+    assert state["lines"] == trips["independent"] and state["size"][0] > 600
     assert frame.evaluate(PAINTED) > 2000
     layers = frame.locator(".leaflet-control-layers-overlays label").all_inner_texts()
     assert [s for s in STRATEGIES if any(t.strip().startswith(f"{s} · ") for t in layers)] \

@@ -88,13 +88,28 @@ def test_stop_without_coordinates(scenario_dir):
         load_scenario(scenario_dir / "scenario.toml")
 
 
-def test_demand_larger_than_any_vehicle(scenario_dir):
-    _edit(scenario_dir / "villages.csv", "Helou,116.2914528,33.4666302,17,", "Helou,116.2914528,"
-          "33.4666302,700,")
+def test_demand_larger_than_any_vehicle_loads_to_be_split_into_visits(scenario_dir):
+    # 700 parcels and 1,600 kg of produce: more than the 600-parcel / 1,500 kg truck carries,
+    # served by several visits (routing.core.split_stop), not refused
+    _edit(scenario_dir / "villages.csv", "Helou,116.2914528,33.4666302,17,17,0,", "Helou,"
+          "116.2914528,33.4666302,700,17,1600,")
     _edit(scenario_dir / "villages.csv", ",5,2,3,3,4", ",688,2,3,3,4")
-    with pytest.raises(InputError, match=r"villages\.csv: stop v4697677803 parcels: 700 exceeds "
-                                         r"the largest vehicle capacity \(600\)"):
+    sc = load_scenario(scenario_dir / "scenario.toml")
+    helou = next(s for s in sc.stops if s.id == "v4697677803")
+    assert (helou.parcels, helou.weight_kg, helou.produce_kg) == (700, 17, 1600)
+
+
+def test_parcels_heavier_on_average_than_every_vehicle_carries(scenario_dir):
+    # 17 parcels of 1,600 kg each on average: no split of them fits the 1,500 kg truck
+    _edit(scenario_dir / "villages.csv", "Helou,116.2914528,33.4666302,17,17,0,",
+          "Helou,116.2914528,33.4666302,17,27200,0,")
+    with pytest.raises(InputError, match=r"villages\.csv: stop v4697677803 weight_kg: its 17 "
+                                         r"parcels weigh 27200 kg, 1600 kg each on average, more "
+                                         r"than any vehicle carries \(1500 kg\)"):
         load_scenario(scenario_dir / "scenario.toml")
+    # as heavy as the truck carries, on average, is a split the truck can make
+    _edit(scenario_dir / "villages.csv", ",17,27200,0,", ",17,25500,0,")
+    assert load_scenario(scenario_dir / "scenario.toml").stops[0].weight_kg == 25500
 
 
 def test_zero_capacity_vehicle(scenario_dir):
@@ -155,12 +170,22 @@ def test_carrier_shares_must_sum_to_one(scenario_dir):
         load_scenario(scenario_dir / "scenario.toml")
 
 
-def test_produce_heavier_than_every_vehicle(scenario_dir):
-    _edit(scenario_dir / "villages.csv", "Helou,116.2914528,33.4666302,17,17,0,",
-          "Helou,116.2914528,33.4666302,17,17,1600,")
-    with pytest.raises(InputError, match=r"villages\.csv: stop v4697677803 produce_kg: 1600 "
-                                         r"exceeds the largest vehicle capacity \(1500\)"):
-        load_scenario(scenario_dir / "scenario.toml")
+def test_trips_loading_time_and_feeders_are_read(scenario_dir):
+    path = scenario_dir / "scenario.toml"
+    _edit(path, 'id = "van"\ncount = 3', 'id = "van"\ncount = 3\nmax_trips = 3')
+    _edit(path, "[solver]", '[service]\nload_s = 900\n\n[feeders]\ndepart = "06:30"\n'
+          "sort_s = 1200\n\n[solver]")
+    sc = load_scenario(path)
+    assert sc.vehicle_type_by_id["van"].max_trips == 3
+    assert sc.vehicle_type_by_id["truck"].max_trips == 1  # the default: one trip a day
+    assert sc.service.load_s == 900
+    assert (sc.feeders.depart_s, sc.feeders.sort_s) == (6 * 3600 + 30 * 60, 1200)
+
+
+def test_without_feeders_table_feeders_leave_at_their_shift_and_sorting_takes_half_an_hour(
+        scenario_dir):
+    sc = load_scenario(scenario_dir / "scenario.toml")
+    assert (sc.feeders.depart_s, sc.feeders.sort_s, sc.service.load_s) == (None, 1800, 0)
 
 
 def test_carrier_fleet_must_be_at_its_branch(scenario_dir):
@@ -211,6 +236,18 @@ def test_relay_station_must_exist(scenario_dir):
     ("villages.csv", "v4697677803,", "v46#977803,", r"stop id 'v46#977803' uses a reserved"),
     ("villages.csv", "Helou,116.2914528,", "Helou,nan,",
      r"villages\.csv: line 2 lon: is not a finite number"),
+    ("scenario.toml", "[solver]", "[service]\nload_s = -5\n\n[solver]",
+     r"scenario\.toml: service\.load_s: must be >= 0 seconds, got -5"),
+    ("scenario.toml", "[solver]", "[feeders]\nsort_s = -1\n\n[solver]",
+     r"scenario\.toml: feeders\.sort_s: must be >= 0 seconds, got -1"),
+    ("scenario.toml", "[solver]", '[feeders]\ndepart = "6.30"\n\n[solver]',
+     r"scenario\.toml: feeders\.depart: must be a time like"),
+    ("scenario.toml", "[solver]", "[feeders]\nsort = 60\n\n[solver]",
+     r"scenario\.toml: feeders\.sort: unknown field"),
+    ("scenario.toml", 'id = "van"\ncount = 3', 'id = "van"\ncount = 3\nmax_trips = 0',
+     r"scenario\.toml: vehicle_types\[0\]: vehicle_type van\.max_trips: must be >= 1, got 0"),
+    ("scenario.toml", 'id = "van"\ncount = 3', 'id = "van"\ncount = 3\nmax_trips = 1.5',
+     r"vehicle_types\[0\]\.max_trips: must be int, got 1\.5"),
 ])
 def test_more_bad_input_names_file_and_field(scenario_dir, file, old, new, message):
     _edit(scenario_dir / file, old, new)

@@ -20,13 +20,15 @@ from routing.core import Strategy, VehicleType
 from routing.reports.report_html import (
     CONVERGENCE_HINT,
     DAYS_PER_YEAR,
+    feeder_lines,
+    fleet_rows,
     headlines,
     render_report_html,
     write_report_html,
 )
 from routing.research.coalition_study import Bill, BlockingCoalition
 from routing.solving import SolveSettings
-from routing.strategies import Comparison, gap_plan, run_strategy
+from routing.strategies import COLUMNS, Comparison, gap_plan, run_strategy
 from tests.routing.strategies.strategy_world import COSTS, world
 
 SETTINGS = SolveSettings(time_limit_s=1, objective="cost", solution_limit=300)
@@ -116,7 +118,9 @@ def test_the_strategy_table_holds_every_comparison_row(comparison, page):
     assert [cells[0] for cells in body] == [r["strategy"] for r in rows]
     for cells, row in zip(body, rows, strict=True):
         assert cells[1] == MODEL_NAME
-        assert cells[10] == f"{row['cost']:,}"  # cost
+        assert cells[COLUMNS.index("cost")] == f"{row['cost']:,}"
+        assert cells[COLUMNS.index("trips")] == f"{row['trips']:,}"
+        assert cells[COLUMNS.index("feeder_vehicles")] == f"{row['feeder_vehicles']:,}"
         assert cells[-1] == ("–" if row["saving_pct"] == "" else f"{row['saving_pct']:,}")
 
 
@@ -213,6 +217,32 @@ def test_carriers_bills_and_stability_come_from_the_study(comparison):
     assert lines[0].startswith("shapley: in the core")
     assert lines[1] == f"parcels: not in the core: {HOSTILE_CARRIER} would pay 12 less on its own"
     assert "<script>alert" not in section
+
+
+def test_feeders_and_each_fleets_trips_are_stated(comparison, page):
+    """The carriers' vans feeding the hub are routed legs: the page says how many vehicles,
+    trips and km, strategy by strategy, and the fleet table counts vehicles and trips."""
+    for strategy, result in comparison.results.items():
+        feeders = result.feeder_legs
+        if not feeders:
+            assert f"{strategy}: " not in "".join(feeder_lines(comparison))
+            continue
+        vehicles = sum(len(leg.plan.days()) for leg in feeders)
+        trips = sum(len(leg.plan.routes) for leg in feeders)
+        km = sum(leg.plan.distance_m for leg in feeders) / 1000
+        line = next(x for x in feeder_lines(comparison) if x.startswith(f"{strategy}: "))
+        assert f"{vehicles} vehicle" in line and f"{trips} trip" in line
+        assert f"{km:,.1f} km" in line and escape(line) in page
+    assert any(r.feeder_legs for r in comparison.results.values())
+    cons = comparison.results[Strategy.CONSOLIDATED]
+    rows = [r for r in fleet_rows(comparison) if r["strategy"] == "consolidated"]
+    assert {r["echelon"] for r in rows} == {"delivery", "feeder"}
+    for row in rows:
+        legs = [leg for leg in cons.legs if leg.echelon == row["echelon"]]
+        days = [d for leg in legs for d in leg.plan.days() if d.vehicle_type == row["vehicle"]]
+        trips = [r for leg in legs for r in leg.plan.routes if r.vehicle_type == row["vehicle"]]
+        assert (row["used"], row["trips"]) == (str(len(days)), str(len(trips))), row
+    assert "priced as direct round trips" not in page
 
 
 def test_without_a_study_there_is_no_bills_section(page):

@@ -21,7 +21,7 @@ from shapely.geometry import LineString
 from cli import main
 from geodata import figure_bytes, route_sheet_map
 from geodata.sheetmap import nice_scale_km
-from routing.core import STRATEGIES, ModelError, Route, RuralRouteError
+from routing.core import STRATEGIES, ModelError, RuralRouteError, VehicleType, split_stop
 from routing.inputs import load_scenario
 from routing.pipeline import Timings, locate
 from routing.reports import (
@@ -31,6 +31,9 @@ from routing.reports import (
     build_sheets,
     cumulative_distances,
     find_cjk_font,
+    format_clock,
+    part_labels,
+    route_colour,
     sheet_facts,
     sheets_from_plan_dir,
     sheets_html,
@@ -42,11 +45,13 @@ from routing.strategies import carrier_stops
 from tests.routing.reports._plan_fixtures import (
     BOUNDARY,
     HOSTILE,
+    LOAD_S,
     ROADS,
     STOPS,
     make_geometries,
     make_plan,
     make_problem,
+    make_trips_plan,
 )
 
 SMALL = Path(__file__).parents[2] / "data" / "small_county"
@@ -102,12 +107,14 @@ def test_sheet_rows_follow_the_route_with_carriers_time_and_km(book):
     assert [s.cumulative_m for s in first.stops] == [legs[0], legs[0] + legs[1]]
     assert first.carriers == ("ems", "zto")
     rows = stop_rows(first)
-    assert rows[0] == {"no": "1", "name": "大许", "name_en": "Daxu", "parcels": "12",
+    assert rows[0] == {"kind": "stop", "no": "1", "name": "大许", "name_en": "Daxu",
+                       "parcels": "12",
                        "weight_kg": "30", "produce_kg": "50", "arrival": "08:05",
                        "km": f"{legs[0] / 1000:.1f}", "carrier:ems": "7", "carrier:zto": "5"}
     assert rows[1]["name"] == HOSTILE and rows[1]["carrier:ems"] == "–"
     back = rows[-1]
-    assert back["no"] == "" and back["name"] == "县物流中心"
+    assert back["no"] == "" and back["name"] == "县物流中心" and back["kind"] == "back"
+    assert [r["kind"] for r in rows] == ["stop", "stop", "back"]
     assert (back["parcels"], back["km"], back["arrival"]) == ("17", "84.3", "09:30")
     facts = dict(sheet_facts(first))
     assert facts["Vehicle 车辆"] == "light-van-01 (Light van)"
@@ -125,6 +132,88 @@ def test_build_sheets_rejects_unknown_stops():
         build_sheets(plan.routes, stops={}, depots=problem.depot_by_id,
                      distance_m=problem.distance_m, index=problem.index,
                      geometries=make_geometries(plan, problem), title="t", strategy="s", day=DAY)
+
+
+@pytest.fixture
+def trips_book() -> SheetBook:
+    """light-van-01 drives two trips, light-van-02 one (:func:`make_trips_plan`)."""
+    problem = make_problem(_with_carriers())
+    plan = make_trips_plan()
+    sheets = build_sheets(
+        plan.routes, stops=problem.stop_by_id, depots=problem.depot_by_id,
+        distance_m=problem.distance_m, index=problem.index,
+        geometries=make_geometries(plan, problem), title="Test county 测试县",
+        strategy="consolidated", day=DAY, vehicle_names={"light-van": "Light van"},
+        load_s=LOAD_S)
+    return SheetBook(sheets, BOUNDARY, ROADS)
+
+
+def test_a_two_trip_vehicle_has_one_page_with_its_trips_in_order(trips_book):
+    first, again = (r for r in make_trips_plan().routes if r.vehicle == "light-van-01")
+    assert (first.trip, again.trip) == (1, 2)
+    sheets = trips_book.sheets
+    assert [s.vehicle for s in sheets] == ["light-van-01", "light-van-02"]
+    sheet = sheets[0]
+    assert [t.trip for t in sheet.trips] == [1, 2]
+    assert [s.stop_id for s in sheet.stops] == ["s1", "s2", "s5"]
+    assert [s.position for s in sheet.stops] == [1, 2, 3]  # numbered through the day
+    assert (sheet.start_s, sheet.end_s) == (first.start_s, again.end_s)
+    assert sheet.distance_m == first.distance_m + again.distance_m
+    assert sheet.colour == route_colour(0) and sheets[1].colour == route_colour(1)
+    # the day's line: the first trip's, then the second's
+    assert list(sheet.geometry.coords) == [
+        (117.0, 34.0), (117.01, 34.01), (117.02, 34.02), (117.0, 34.0), (117.0, 34.0),
+        (117.08, 34.09), (117.0, 34.0)]
+    rows = stop_rows(sheet)
+    assert [r["kind"] for r in rows] == ["stop", "stop", "reload", "stop", "back"]
+    leave = again.start_s + LOAD_S
+    assert rows[2]["name"] == (f"back at 县物流中心 {format_clock(first.end_s)}, load for trip 2 "
+                               f"(load time {LOAD_S // 60} min), leave {format_clock(leave)}")
+    assert rows[2]["name"] == ("back at 县物流中心 09:30, load for trip 2 (load time 2 min), "
+                               "leave 09:42")
+    assert (rows[2]["arrival"], rows[2]["km"]) == ("09:30", "84.3")
+    problem = make_problem()
+    to_s5 = problem.distance_m[problem.index["hub"], problem.index["s5"]]
+    assert rows[3]["no"] == "3" and rows[3]["arrival"] == "09:55"
+    assert rows[3]["km"] == f"{(first.distance_m + to_s5) / 1000:.1f}"  # the day's km
+    assert (rows[4]["parcels"], rows[4]["arrival"], rows[4]["km"]) == ("19", "10:20", "111.3")
+    facts = dict(sheet_facts(sheet))
+    assert facts["Totals 合计"] == ("111.3 km · 2.3 h · 2 trips · 3 stops · 19 parcels · "
+                                   "50 kg produce")
+    assert facts["Trips 趟次"] == "trip 1 08:00–09:30 · trip 2 09:40–10:20"
+    assert "Trips 趟次" not in dict(sheet_facts(sheets[1]))
+
+
+def test_trips_that_overlap_make_no_sheet():
+    problem, plan = make_problem(), make_trips_plan()
+    early = tuple(replace(r, start_s=9 * 3600) if r.trip == 2 else r for r in plan.routes)
+    with pytest.raises(ModelError, match="trip 2 must follow trip 1"):
+        build_sheets(early, stops=problem.stop_by_id, depots=problem.depot_by_id,
+                     distance_m=problem.distance_m, index=problem.index,
+                     geometries=make_geometries(plan, problem), title="t", strategy="s",
+                     day=DAY)
+
+
+def test_html_sheets_show_the_reload_between_trips(trips_book):
+    page = sheets_html(trips_book)
+    assert page.count('<section class="sheet"') == 2
+    assert page.count('<tr class="reload">') == 1
+    reload = page.split('<tr class="reload">')[1].split("</tr>")[0]
+    assert "back at 县物流中心 09:30, load for trip 2 (load time 2 min), leave 09:42" in reload
+    assert 'colspan="' in reload
+    first = page.split('<section class="sheet"')[1]
+    assert first.index("大许") < first.index("back at 县物流中心 09:30") < first.index("张集")
+
+
+@needs_font
+def test_pdf_of_a_two_trip_vehicle_is_one_page_with_both_trips(trips_book, tmp_path):
+    pdf, _ = write_sheets(trips_book, tmp_path)
+    reader = PdfReader(pdf)
+    assert len(reader.pages) == 2
+    text = reader.pages[0].extract_text()
+    assert "light-van-01" in text and "张集" in text and "大许" in text
+    assert "leave 09:42" in text and "trip 2 09:40–10:20" in text
+    assert "张集" not in reader.pages[1].extract_text()
 
 
 def test_nice_scale_bar_lengths():
@@ -224,10 +313,10 @@ def _cache(factory: pytest.TempPathFactory) -> Path:
     return factory.getbasetemp() / "sheets-matrix-cache"
 
 
-def test_solve_with_sheets_writes_a_page_per_route_naming_every_village(solved):
+def test_solve_with_sheets_writes_a_page_per_vehicle_naming_every_village(solved):
     plan = json.loads((solved / "plan.json").read_text(encoding="utf-8"))
     reader = PdfReader(solved / "sheets.pdf")
-    assert len(reader.pages) == len(plan["routes"])
+    assert len(reader.pages) == len(plan["vehicles"])
     names = {r["stops"][0] for r in plan["routes"]}
     text = "\n".join(p.extract_text() for p in reader.pages)
     villages = json.loads((solved / "stops.geojson").read_text(encoding="utf-8"))
@@ -235,7 +324,12 @@ def test_solve_with_sheets_writes_a_page_per_route_naming_every_village(solved):
     assert names and all(by_id[n] in text for n in names)
     assert all(by_id[s] in text for r in plan["routes"] for s in r["stops"])
     html = (solved / "sheets.html").read_text(encoding="utf-8")
-    assert html.count('<section class="sheet"') == len(plan["routes"])
+    assert html.count('<section class="sheet"') == len(plan["vehicles"])
+
+
+def _trips_of(plan: dict, vehicle: str) -> list[dict]:
+    return sorted((r for r in plan["routes"] if r["vehicle"] == vehicle),
+                  key=lambda r: r["trip"])
 
 
 def test_sheets_from_plan_dir_km_add_up_to_the_plan(solved):
@@ -245,14 +339,18 @@ def test_sheets_from_plan_dir_km_add_up_to_the_plan(solved):
     matrices = locate(load_scenario(SMALL / "scenario.toml"), timings=Timings(),
                       cache_dir=cache).matrices
     at = {loc: k for k, loc in enumerate(matrices.ids)}
-    assert [s.vehicle for s in book.sheets] == [r["vehicle"] for r in plan["routes"]]
-    for sheet, route in zip(book.sheets, plan["routes"], strict=True):
-        path = [route["depot"], *route["stops"], route["depot"]]
-        legs = [int(matrices.distance_m[at[a], at[b]]) for a, b in itertools.pairwise(path)]
-        # each stop's km is the road metres driven to it; home adds the last leg
-        assert [s.cumulative_m for s in sheet.stops] == list(itertools.accumulate(legs[:-1]))
-        assert sum(legs) == route["distance_m"]
-        assert [s.arrival_s for s in sheet.stops] == route["arrival_s"]
+    assert [s.vehicle for s in book.sheets] == [v["vehicle"] for v in plan["vehicles"]]
+    for sheet in book.sheets:
+        trips = _trips_of(plan, sheet.vehicle)
+        assert [t.trip for t in sheet.trips] == [r["trip"] for r in trips]
+        for trip, route in zip(sheet.trips, trips, strict=True):
+            path = [route["depot"], *route["stops"], route["depot"]]
+            legs = [int(matrices.distance_m[at[a], at[b]]) for a, b in itertools.pairwise(path)]
+            # each stop's km is the road metres driven to it; home adds the last leg
+            assert [s.cumulative_m for s in trip.stops] == list(
+                itertools.accumulate(legs[:-1]))
+            assert sum(legs) == route["distance_m"]
+            assert [s.arrival_s for s in trip.stops] == route["arrival_s"]
         assert sheet.strategy == plan["strategy"] == "consolidated"
     assert book.boundary is not None and len(book.roads) > 0
 
@@ -280,35 +378,27 @@ def test_sheets_command_reports_a_plan_without_scenario_file(tmp_path):
     assert "scenario_file" in result.output
 
 
-def test_station_loads_sum_the_villages_and_split_over_trunk_capacity():
+def test_station_loads_and_split_visits_say_which_part_they_are():
+    """A station's load too big for one truck goes in parts (load k/n, named after the
+    station); a village too big for one vehicle gets visits under its own name (visit k of n)."""
     sc = load_scenario(SMALL / "scenario.toml")
-    sc = replace(sc, vehicle_types=tuple(replace(vt, capacity_parcels=60) if vt.id == "truck"
-                                         else vt for vt in sc.vehicle_types))
-    west, gaolu = "t-test-west", "t4697677826"
-    villages = [s.id for s in sc.stops]
-    local = [Route(f"trike-{k}", "trike", station, tuple(ids), (36_000,) * len(ids), 36_000,
-                   40_000, 1000, (0, 0))
-             for k, (station, ids) in enumerate([(west, villages[:4]), (west, villages[4:6]),
-                                                 (gaolu, villages[6:7])])]
-    by_id = {s.id: s for s in sc.stops}
-    served: dict[str, list] = {}
-    for route in local:
-        served.setdefault(route.depot, []).extend(by_id[v] for v in route.stops)
-    trucks = [sc.vehicle_type_by_id[t] for t in sc.relay.trunk_vehicles]
-    loads = station_loads(*trunk_loads(sc.stations, served, trucks))
-    west_parcels = sum(by_id[v].parcels for v in villages[:6])
-    count = -(-west_parcels // 60)
-    assert count > 1
-    assert [k for k in loads if k.startswith(west)] == [f"{west}#{k}" for k in
-                                                        range(1, count + 1)]
-    shares = [loads[f"{west}#{k}"].parcels for k in range(1, count + 1)]
-    assert sum(shares) == west_parcels and max(shares) - min(shares) <= 1
-    assert sum(loads[f"{west}#{k}"].produce_kg for k in range(1, count + 1)) == sum(
-        by_id[v].produce_kg for v in villages[:6])
-    gaolu_load = by_id[villages[6]]
-    assert (loads[gaolu].parcels, loads[gaolu].weight_kg, loads[gaolu].produce_kg) == (
-        gaolu_load.parcels, gaolu_load.weight_kg, gaolu_load.produce_kg)
-    assert loads[gaolu].name == "高炉镇" and loads[f"{west}#2"].name_en == f"load 2/{count}"
+    west = next(s for s in sc.stations if s.id == "t-test-west")
+    village = sc.stops[0]
+    truck = VehicleType("truck", count=2, capacity_parcels=60, capacity_kg=400, depot="hub")
+    load = replace(village, id=west.id, name="", parcels=130, weight_kg=260, produce_kg=90,
+                   parcels_by_carrier={}, lon=west.lon, lat=west.lat)
+    parts = split_stop(load, [truck])
+    visits = split_stop(replace(village, parcels=100, weight_kg=200, parcels_by_carrier={}),
+                        [truck])
+    assert [p.id for p in parts] == [f"{west.id}#{k}" for k in (1, 2, 3)]
+    where = {**{p.id: west.id for p in parts}, **{v.id: village.id for v in visits}}
+    loads = station_loads(parts, where)
+    assert all(loads[p.id].name == west.id for p in parts)  # no name of its own: the station
+    assert sum(loads[p.id].parcels for p in parts) == 130
+    labels = part_labels([*parts, *visits, sc.stops[1]], where, {s.id for s in sc.stops})
+    assert labels == {f"{west.id}#1": "load 1/3", f"{west.id}#2": "load 2/3",
+                      f"{west.id}#3": "load 3/3", f"{village.id}#1": "visit 1 of 2",
+                      f"{village.id}#2": "visit 2 of 2"}
 
 
 @pytest.fixture(scope="module")
@@ -329,23 +419,32 @@ def _plan(folder: Path) -> dict:
 
 
 def _at(plan: dict, vehicle: str) -> list[str]:
-    """Where each stop of ``vehicle``'s route stands, as plan.json records it."""
-    sheet = next(r for r in plan["route_sheets"] if r["vehicle"] == vehicle)
-    return [s["at"] for s in sheet["stops"]]
+    """Where each stop of ``vehicle``'s day stands, trip after trip, as plan.json records it."""
+    sheets = sorted((r for r in plan["route_sheets"] if r["vehicle"] == vehicle),
+                    key=lambda r: r["trip"])
+    return [s["at"] for sheet in sheets for s in sheet["stops"]]
 
 
-def test_compare_sheets_have_a_page_per_route_of_every_strategy_with_its_leg(compared):
+def test_compare_sheets_have_a_page_per_vehicle_of_every_strategy_with_its_leg(compared):
     for strategy in STRATEGIES:
         plan = _plan(compared / strategy)
         reader = PdfReader(compared / strategy / "sheets.pdf")
-        assert len(reader.pages) == len(plan["routes"]) > 0, strategy
-        for page, route in zip(reader.pages, plan["routes"], strict=True):
+        assert len(reader.pages) == len(plan["vehicles"]) > 0, strategy
+        for page, vehicle in zip(reader.pages, plan["vehicles"], strict=True):
             text = page.extract_text()
-            assert route["vehicle"] in text and f"{strategy} · {route['leg']}" in text
+            assert vehicle["vehicle"] in text and f"{strategy} · {vehicle['leg']}" in text
         html = (compared / strategy / "sheets.html").read_text(encoding="utf-8")
-        assert html.count('<section class="sheet"') == len(plan["routes"])
+        assert html.count('<section class="sheet"') == len(plan["vehicles"])
+        assert html.count('<tr class="reload">') == len(plan["routes"]) - len(plan["vehicles"])
     relay = _plan(compared / "township-relay")
-    assert {r["echelon"] for r in relay["routes"]} == {"trunk", "local"}
+    assert {r["echelon"] for r in relay["routes"]} == {"trunk", "local", "feeder"}
+    feeders = [s for s in sheets_from_plan_dir(
+        compared / "township-relay", cache_dir=compared.parent.parent / "sheets-matrix-cache"
+    ).sheets if s.echelon == "feeder"]
+    hub = load_scenario(SMALL / "scenario.toml").relay.hub
+    assert len(feeders) == sum(f["vehicles"] for f in relay["feeders"]) > 0
+    assert all(s.depot.id != hub and s.leg.startswith("feeder") for s in feeders)
+    assert all(_at(relay, s.vehicle) == [hub] * len(s.stops) for s in feeders)
 
 
 def test_trunk_sheet_lists_stations_with_the_totals_of_the_villages_they_serve(compared):
@@ -375,12 +474,13 @@ def test_trunk_sheet_lists_stations_with_the_totals_of_the_villages_they_serve(c
         assert totals[station] == [sum(s.parcels for s in stops),
                                    sum(s.weight_kg for s in stops),
                                    sum(s.produce_kg for s in stops)], station
-    page = PdfReader(folder / "sheets.pdf").pages[0].extract_text()
+    page = PdfReader(folder / "sheets.pdf").pages[book.sheets.index(trunk[0])].extract_text()
     assert "Station" in page and "Parcel kg" in page
     assert all(stations[at].name in page for at in _at(plan, trunk[0].vehicle))
     assert str(trunk[0].parcels) in page
     local = [s for s in book.sheets if s.echelon == "local"]
-    assert all(s.depot.id in stations and s.leg == f"local {s.depot.name}" for s in local)
+    labels = {leg["label"] for leg in plan["legs"] if leg["echelon"] == "local"}
+    assert local and all(s.depot.id in stations and s.leg in labels for s in local)
 
 
 def test_sheet_km_follow_each_vehicles_own_roads(compared):
@@ -394,15 +494,17 @@ def test_sheet_km_follow_each_vehicles_own_roads(compared):
         folder = compared / strategy
         book = sheets_from_plan_dir(folder, geography=geography)
         plan = _plan(folder)
-        routes = plan["routes"]
-        assert len(book.sheets) == len(routes) > 0, strategy
-        for sheet, route in zip(book.sheets, routes, strict=True):
-            type_id = sc.relay.local_vehicle if route["echelon"] == "local" else \
-                route["vehicle_type"]
-            profile = sc.vehicle_type_by_id[type_id].profile
-            matrix = geography.profiles.get(profile, geography.matrices).distance_m
-            back = matrix[index[_at(plan, route["vehicle"])[-1]], index[route["depot"]]]
-            assert sheet.stops[-1].cumulative_m + back == route["distance_m"], route["vehicle"]
+        assert len(book.sheets) == len(plan["vehicles"]) > 0, strategy
+        for sheet in book.sheets:
+            for trip, route in zip(sheet.trips, _trips_of(plan, sheet.vehicle), strict=True):
+                type_id = sc.relay.local_vehicle if route["echelon"] == "local" else \
+                    route["vehicle_type"]
+                profile = sc.vehicle_type_by_id[type_id].profile
+                matrix = geography.profiles.get(profile, geography.matrices).distance_m
+                k = plan["routes"].index(route)
+                last = plan["route_sheets"][k]["stops"][-1]["at"]
+                back = matrix[index[last], index[route["depot"]]]
+                assert trip.stops[-1].cumulative_m + back == route["distance_m"], sheet.vehicle
 
 
 def test_independent_carrier_sheet_shows_only_that_carriers_parcels(compared):
@@ -413,7 +515,7 @@ def test_independent_carrier_sheet_shows_only_that_carriers_parcels(compared):
     reader = PdfReader(folder / "sheets.pdf")
     carriers = {c.id for c in sc.carriers}
     plan = _plan(folder)
-    assert [s.vehicle for s in book.sheets] == [r["vehicle"] for r in plan["routes"]]
+    assert [s.vehicle for s in book.sheets] == [v["vehicle"] for v in plan["vehicles"]]
     assert {s.leg for s in book.sheets} == {f"carrier {c}" for c in carriers}
     for sheet, page in zip(book.sheets, reader.pages, strict=True):
         cid = sheet.leg.removeprefix("carrier ")
@@ -432,14 +534,14 @@ def test_independent_carrier_sheet_shows_only_that_carriers_parcels(compared):
 
 def test_sheets_command_rejects_a_trunk_load_the_local_routes_do_not_make(compared, tmp_path):
     plan = _plan(compared / "township-relay")
-    trunk = next(r for r in plan["routes"] if r["echelon"] == "trunk")
-    trunk["stops"][0] = _at(plan, trunk["vehicle"])[0] + "#7"
+    k, trunk = next((k, r) for k, r in enumerate(plan["routes"]) if r["echelon"] == "trunk")
+    trunk["stops"][0] = plan["route_sheets"][k]["stops"][0]["at"] + "#7"
     (tmp_path / "plan.json").write_text(json.dumps(plan), encoding="utf-8")
     result = CliRunner().invoke(main, [
         "sheets", str(tmp_path), "--out", str(tmp_path / "o"),
         "--cache-dir", str(compared.parent.parent / "sheets-matrix-cache")])
     assert result.exit_code == 2
-    assert "routes[0].stops" in result.output and "#7" in result.output
+    assert f"routes[{k}].stops" in result.output and "#7" in result.output
 
 
 def test_sheets_command_plans_a_scenario_with_the_strategy_given(compared, tmp_path):
@@ -452,7 +554,8 @@ def test_sheets_command_plans_a_scenario_with_the_strategy_given(compared, tmp_p
     plan = _plan(out)
     assert plan["strategy"] == "township-relay"
     reader = PdfReader(out / "sheets.pdf")
-    assert len(reader.pages) == len(plan["routes"])
-    assert "township-relay · trunk" in reader.pages[0].extract_text()
+    assert len(reader.pages) == len(plan["vehicles"])
+    text = "\n".join(page.extract_text() for page in reader.pages)
+    assert "township-relay · trunk" in text and "township-relay · feeder" in text
     assert (out / "map.html").is_file()
 

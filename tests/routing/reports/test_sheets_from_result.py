@@ -33,7 +33,8 @@ def _cache(factory: pytest.TempPathFactory) -> Path:
 def _same_sheet(a: RouteSheet, b: RouteSheet) -> bool:
     """Every field equal, the road line vertex for vertex."""
     fields = ("title", "strategy", "day", "vehicle", "vehicle_type", "vehicle_name", "depot",
-              "colour", "start_s", "end_s", "distance_m", "stops", "leg", "echelon", "note")
+              "colour", "trips", "start_s", "end_s", "distance_m", "stops", "leg", "echelon",
+              "note")
     return (all(getattr(a, f) == getattr(b, f) for f in fields)
             and a.geometry.equals_exact(b.geometry, tolerance=0))
 
@@ -57,7 +58,7 @@ def test_sheets_from_the_result_equal_the_sheets_from_its_plan_folder(tmp_path_f
         memory = sheets_from_result(result)
         disk = sheets_from_plan_dir(out / strategy, geography=geography)
         assert len(memory.sheets) == len(disk.sheets) == sum(
-            len(leg.plan.routes) for leg in result.legs) > 0, strategy
+            len(leg.plan.days()) for leg in result.legs) > 0, strategy
         for a, b in zip(memory.sheets, disk.sheets, strict=True):
             assert _same_sheet(a, b), (strategy, a.vehicle)
         assert memory.boundary is not None and memory.boundary.equals(disk.boundary)
@@ -68,14 +69,17 @@ def test_sheets_from_the_result_equal_the_sheets_from_its_plan_folder(tmp_path_f
     loads = [stop for sheet in books["split"].sheets if sheet.echelon == "trunk"
              for stop in sheet.stops]
     assert {s.stop_id for s in loads} == {"t-test-west#1", "t-test-west#2", "t4697677826"}
-    assert sorted(s.name_en for s in loads) == ["", "load 1/2", "load 2/2"]
+    assert sorted(s.visit for s in loads) == ["", "load 1/2", "load 2/2"]
     west = next(s for s in sc.stations if s.id == "t-test-west")
     assert all((s.lon, s.lat, s.name) == (west.lon, west.lat, west.name) for s in loads
-               if s.name_en)
+               if s.visit)
+    feeders = [s for s in books["consolidated"].sheets if s.echelon == "feeder"]
+    assert feeders and all(s.leg.startswith("feeder") for s in feeders)
     assert {s.leg for s in books["independent"].sheets} == {f"carrier {c.id}" for c in sc.carriers}
     # a sheet differing in one figure or in its line is told apart
     first = books["consolidated"].sheets[0]
-    assert not _same_sheet(replace(first, distance_m=first.distance_m + 1), first)
+    longer = replace(first.trips[0], distance_m=first.trips[0].distance_m + 1)
+    assert not _same_sheet(replace(first, trips=(longer, *first.trips[1:])), first)
     assert not _same_sheet(replace(first, geometry=LineString(first.geometry.coords[::-1])), first)
     # a plan folder written before route_sheets existed says how to get one
     plan_file = out / "consolidated" / "plan.json"

@@ -6,7 +6,8 @@ import io
 
 from rich.console import Console
 
-from routing.reports.terminal import StepProgress
+from routing.reports.terminal import StepProgress, summary_table
+from tests.routing.reports._result_fixtures import trips_result
 
 
 def test_off_a_terminal_each_step_is_one_line_and_verbose_adds_its_time() -> None:
@@ -38,3 +39,15 @@ def test_on_a_terminal_steps_run_live_and_solving_fills_against_its_limit() -> N
     hook("matrices", 0.3)
     assert hook._progress is None  # the live display stops with the last step
     assert "solve consolidated" in buf.getvalue()
+
+
+def test_the_summary_counts_vehicles_and_the_trips_they_drive() -> None:
+    kpis = trips_result().kpis()
+    assert (kpis["vehicles"], kpis["trips"]) == (3, 4)  # van 01 drives twice; a feeder van
+    buf = io.StringIO()
+    Console(file=buf, width=120).print(summary_table("plan", kpis))
+    lines = buf.getvalue().splitlines()
+    header = next(line for line in lines if "┃" in line).strip("┃").split("┃")
+    row = next(line for line in lines if "│" in line).strip("│").split("│")
+    cells = dict(zip((c.strip() for c in header), (c.strip() for c in row), strict=True))
+    assert (cells["vehicles"], cells["trips"], cells["km"]) == ("3", "4", "16.2")

@@ -31,9 +31,8 @@ class Dropper:
         plan = OrToolsEngine().solve(problem, settings)
         last = problem.stops[-1].id
         routes = [dataclasses.replace(r, stops=r.stops[:-1], arrival_s=r.arrival_s[:-1])
-                  if r.stops[-1] == last else r for r in plan.routes]
-        return dataclasses.replace(plan, engine=self.name,
-                                   routes=tuple(r for r in routes if r.stops),
+                  if r.stops[-1] == last else r for r in plan.routes if r.stops != (last,)]
+        return dataclasses.replace(plan, engine=self.name, routes=tuple(routes),
                                    unserved=(Unserved(last, "left out by the solver"),))
 
 
@@ -77,7 +76,8 @@ def test_a_failed_search_exits_1_with_one_line_and_writes_no_plan(monkeypatch, t
     assert result.exit_code == 1, result.output
     (line,) = [ln for ln in result.output.splitlines() if ln.startswith("error:")]
     assert line == result.output.splitlines()[-1]
-    assert line.startswith("error: small-county:shared fleet: ortools found no plan")
+    # the first leg solved, the EMS feeder vans' trip to the centre, fails first
+    assert line.startswith("error: small-county:feeder ems: ortools found no plan")
     assert "Traceback" not in result.output
     assert not (out / "plan.json").exists()
 
@@ -103,9 +103,12 @@ def test_a_retried_search_is_said_on_the_terminal_and_in_plan_json(monkeypatch, 
                                        "--time-limit", "1", "--engine", "ortools",
                                        "--cache-dir", str(tmp_path / "cache")])
     assert result.exit_code == 0, result.output
-    assert "note: shared fleet: the first search fell short (ortools (left out 1 stop a" in (
+    # the first leg solved, the EMS feeder, gets the dropping first try
+    assert "note: feeder ems: the first search fell short (ortools (left out 1 stop a" in (
         " ".join(result.output.split()))
-    (leg,) = json.loads((out / "plan.json").read_text(encoding="utf-8"))["legs"]
+    legs = json.loads((out / "plan.json").read_text(encoding="utf-8"))["legs"]
+    (leg,) = [leg for leg in legs if leg["notes"]]
+    assert leg["label"] == "feeder ems"
     assert leg["notes"] == [n for n in leg["notes"] if "solved with first solution "
                             "PARALLEL_CHEAPEST_INSERTION" in n] != []
 

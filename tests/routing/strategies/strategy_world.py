@@ -46,7 +46,7 @@ def world(*, produce_kg: int = 0,
     scenario = Scenario(
         name="line", title="line world", path=Path("line.toml"),
         network=NetworkSpec(osm=Path("none.osm.pbf")), depots=tuple(loc.values()), stops=stops,
-        vehicle_types=types, stations=tuple(Depot(s, "station", 116.0, 33.0) for s in stations),
+        vehicle_types=types, stations=tuple(Depot(s, s, 116.0, 33.0) for s in stations),
         service=ServiceSpec(per_stop_s=60, per_parcel_s=0),
         solver=SolverSpec(engine="ortools", time_limit_s=1, objective="cost", solution_limit=300),
         carriers=(Carrier("a", "A", 0.6, "a-branch", ("a-van",)),

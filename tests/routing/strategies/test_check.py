@@ -196,6 +196,29 @@ def test_consolidated_village_with_a_changed_load_is_rejected():
         "produce, not its 10 parcels / 20 kg / 0 kg produce",)
 
 
+def test_a_split_village_is_checked_over_its_visits():
+    scenario, _ = world()
+    # v1's 150 parcels do not fit a 100-parcel van: two visits of 75
+    stops = tuple(replace(s, parcels=150, weight_kg=300, parcels_by_carrier={"a": 90, "b": 60})
+                  if s.id == "v1" else s for s in scenario.stops)
+    result = _run("consolidated", replace(scenario, stops=stops))
+    leg = _leg(result, "shared fleet")
+    assert [(s.id, s.parcels, s.weight_kg, leg.location(s.id)) for s in leg.problem.stops
+            if s.id.startswith("v1")] == [("v1#1", 75, 150, "v1"), ("v1#2", 75, 150, "v1")]
+    assert check_strategy(result).ok
+    routes = tuple(r for r in leg.plan.routes if "v1#2" not in r.stops)
+    one_visit = _swap(result, "shared fleet", plan=replace(leg.plan, routes=routes))
+    missing = [v for v in _violations(one_visit) if "v1" in v]
+    assert missing == ["demand-covered: village v1 receives 75 parcels / 150 kg / 0 kg produce of "
+                       "its 150 parcels / 300 kg / 0 kg produce and is not listed unserved"]
+    lighter = _swap(result, "shared fleet", **_restock(leg, "v1#2", weight_kg=140))
+    assert _violations(lighter) == (
+        "demand-covered: village v1 receives 150 parcels / 290 kg / 0 kg produce of its 150 "
+        "parcels / 300 kg / 0 kg produce and is not listed unserved",
+        "pooled-villages: the visits held at village v1 add up to 150 parcels / 290 kg / 0 kg "
+        "produce, not its 150 parcels / 300 kg / 0 kg produce")
+
+
 # --- feeders ----------------------------------------------------------------------------------
 
 

@@ -99,7 +99,7 @@ def test_township_relay_solves_trunk_and_local_echelons():
     *feeders, trunk, local = result.legs
     assert [f.label for f in feeders] == ["feeder a", "feeder b"]
     assert (trunk.echelon, local.echelon) == ("trunk", "local")
-    assert trunk.label == "trunk" and local.label in ("local rounds", "local station")
+    assert trunk.label == "trunk" and local.label in ("local rounds", "local t1")
     assert trunk.plan.distance_m == 4000  # centre to the station at 2 km and back
     assert [r.start_s for r in trunk.plan.routes] == [READY_S]  # after the feeders' parcels
     # the station's fleet, named type@station
@@ -111,6 +111,23 @@ def test_township_relay_solves_trunk_and_local_echelons():
     assert trunk.location("t1") == "t1"
     assert result.unserved == ()
     assert result.transferred_parcels == 30 + 30  # at the centre, then at the station
+
+
+def test_relay_stations_are_chosen_by_the_solver_within_each_stations_fleet():
+    scenario, geography = world(stations=("t1", "t2"))  # t2 at 4 km, beyond v3
+    trikes = [replace(vt, capacity_parcels=20) if vt.id == "trike" else vt
+              for vt in scenario.vehicle_types]
+    scenario = replace(scenario, vehicle_types=tuple(trikes),
+                       relay=replace(scenario.relay, local_per_station=1))
+    result = run_strategy(scenario, "township-relay", SETTINGS, geography=geography)
+    # one 20-parcel trike per station: t1, nearest to all three villages, takes v1 and v2, and
+    # v3 is served from t2 (1 km away too) rather than left out or sent on the trunk
+    rounds = {(r.depot, r.vehicle_type): sorted(r.stops) for leg in result.legs
+              if leg.echelon == Echelon.LOCAL for r in leg.plan.routes}
+    assert rounds == {("t1", "trike@t1"): ["v1", "v2"], ("t2", "trike@t2"): ["v3"]}
+    trunk = _leg(result, "trunk")
+    assert sorted((s.id, s.parcels) for s in trunk.problem.stops) == [("t1", 20), ("t2", 10)]
+    assert result.unserved == () and check_strategy(result).ok
 
 
 def test_cheaper_small_vehicle_is_chosen_where_it_fits():
@@ -140,8 +157,9 @@ def test_produce_rides_back_and_a_village_too_heavy_for_a_trike_is_split_and_ser
     trunk, local = _leg(result, "trunk"), _local(result)
     # each village's 250 kg is split into two 125 kg visits standing at the village; the two
     # one-trip trikes take the two visits of v2, at their station
-    assert [(s.id, s.parcels, s.weight_kg, s.produce_kg, local.location(s.id))
-            for s in local.problem.stops] == [("v2#1", 5, 10, 125, "v2"), ("v2#2", 5, 10, 125, "v2")]
+    assert sorted((s.id, s.parcels, s.weight_kg, s.produce_kg, local.location(s.id))
+                  for s in local.problem.stops) == [("v2#1", 5, 10, 125, "v2"),
+                                                    ("v2#2", 5, 10, 125, "v2")]
     assert sorted(s for r in local.plan.routes for s in r.stops) == ["v2#1", "v2#2"]
     # the trunk brings v2's load to the station and serves the other villages directly
     assert trunk.problem.stop_by_id["t1"].produce_kg == 250
@@ -163,6 +181,32 @@ def test_produce_rides_back_and_a_village_too_heavy_for_a_trike_is_split_and_ser
     (unserved,) = consolidated.unserved
     assert unserved.reason.startswith("fleet too small")
     assert max(max(r.max_load) for r in consolidated.legs[0].check.routes) <= 400
+
+
+def test_a_village_the_trunk_serves_directly_gets_one_visit_where_the_truck_carries_it_whole():
+    # Known failure (relay._direct): the visits a trike could not make are handed to the trunk
+    # as the parts the trikes' split made (v1#1, v1#2), though the 2,000 kg truck carries v1's
+    # 250 kg whole; splits should be made only where no vehicle of the leg can carry the load.
+    result = _run("township-relay", produce_kg=250)
+    trunk = _leg(result, "trunk")
+    direct = [(trunk.location(s.id), s.parcels, s.weight_kg, s.produce_kg)
+              for s in trunk.problem.stops if trunk.location(s.id) in ("v1", "v3")]
+    assert sorted(direct) == [("v1", 10, 20, 250), ("v3", 10, 20, 250)]
+
+
+def test_a_village_the_trunk_serves_directly_takes_the_village_service_time():
+    # Known failure (relay._trunk_leg): every trunk stop is timed as a station transfer
+    # (relay.transfer_s, 300 s here), a village served directly by the truck included; at a
+    # village the scenario's [service] time applies (60 s + 0 s per parcel here).
+    scenario, geography = world()
+    stops = tuple(replace(s, close_s=8 * 3600 + 200) if s.id == "v1" else s
+                  for s in scenario.stops)  # no trike reaches v1 in time
+    result = run_strategy(replace(scenario, stops=stops), "township-relay", SETTINGS,
+                          geography=geography)
+    trunk = _leg(result, "trunk")
+    assert trunk.location("v1") == "v1"
+    assert int(trunk.problem.service_s[trunk.problem.index["v1"]]) == 60
+    assert int(trunk.problem.service_s[trunk.problem.index["t1"]]) == 300
 
 
 def test_each_carrier_collects_its_share_of_the_produce():
@@ -377,5 +421,6 @@ def test_an_objective_is_parsed_where_settings_are_made():
     with pytest.raises(ModelError, match=r"^objective: 'speed' is not one of distance, duration, "
                                          r"cost$"):
         SolveSettings(objective="speed")
-    with pytest.raises(ModelError, match=r"^echelon: 'air' is not one of delivery, trunk, local, feeder$"):
+    with pytest.raises(ModelError, match=r"^echelon: 'air' is not one of delivery, trunk, local, "
+                                         r"feeder$"):
         Echelon.parse("air", "echelon")
