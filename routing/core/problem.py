@@ -21,6 +21,7 @@ def build_problem(
     per_stop_s: int,
     per_parcel_s: int,
     load_s: int = 0,
+    service_s: Mapping[str, int] | None = None,
     excluded: Mapping[str, str] | None = None,
     profiles: Mapping[str, tuple[np.ndarray, np.ndarray]] | None = None,
 ) -> Problem:
@@ -31,14 +32,17 @@ def build_problem(
     ``profiles`` holds further (distance, duration) matrices with the same rows, per travel
     profile of slower or restricted vehicle types. ``load_s`` is the time a vehicle spends
     loading at its depot at the start of each trip (unloading the last trip's produce included).
+    ``service_s`` sets the time at the stops it names instead (e.g. a relay station's transfer).
     """
     position = {loc_id: i for i, loc_id in enumerate(ids)}
     order = [position[d.id] for d in depots] + [position[s.id] for s in stops]
     grid = np.ix_(order, order)
-    service = [load_s] * len(depots) + [per_stop_s + per_parcel_s * s.parcels for s in stops]
+    fixed = service_s or {}
+    service = [load_s] * len(depots) + [fixed.get(s.id, per_stop_s + per_parcel_s * s.parcels)
+                                        for s in stops]
     return Problem(name=name, depots=tuple(depots), stops=tuple(stops),
                    vehicle_types=tuple(vehicle_types), distance_m=distance_m[grid],
-                   duration_s=duration_s[grid], service_s=np.array(service),
+                   duration_s=duration_s[grid], service_s=np.array(service, dtype=np.int64),
                    excluded=dict(excluded or {}),
                    profiles={name: (dist[grid], dur[grid])
                              for name, (dist, dur) in (profiles or {}).items()})

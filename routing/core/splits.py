@@ -20,7 +20,9 @@ K = TypeVar("K", str, int)
 
 def apportion(total: int, weights: Mapping[K, float]) -> dict[K, int]:
     """Split a whole number by weights so the parts add up to it (largest remainder)."""
-    norm = sum(weights.values()) or 1.0
+    if not any(weights.values()):
+        weights = dict.fromkeys(weights, 1.0)
+    norm = sum(weights.values())
     exact = {k: total * w / norm for k, w in weights.items()}
     parts = {k: math.floor(v) for k, v in exact.items()}
     rest = total - sum(parts.values())

@@ -129,7 +129,7 @@ def _route_vehicle(problem: Problem, route: Route, violations: list[str]) -> Veh
 
 def _check_route(problem: Problem, route: Route, vehicle_type: VehicleType,
                  violations: list[str]) -> RouteCheck:
-    name = f"route {route.vehicle}"
+    name = f"route {route.vehicle}" + (f" trip {route.trip}" if route.trip > 1 else "")
     path = [problem.index[route.depot], *(problem.index[s] for s in route.stops),
             problem.index[route.depot]]
     distance = _check_distance(problem, route, vehicle_type, path, name, violations)

@@ -190,12 +190,14 @@ class Runner:
 
     def problem(self, label: str, depots: Sequence[Depot], stops: Sequence[Stop],
                 vehicle_types: Sequence[VehicleType], *,
-                location_of: Mapping[str, str] | None = None, per_stop_s: int | None = None,
-                per_parcel_s: int | None = None,
+                location_of: Mapping[str, str] | None = None,
+                service_at: Mapping[str, int] | None = None,
                 excluded: Mapping[str, str] | None = None) -> LegProblem:
         """The leg's routing problem over the scenario's matrices. A stop too big for every
         vehicle type of the leg is split into visits that each fit (:func:`split_stop`),
-        standing where the stop stands."""
+        standing where the stop stands. Visits take the scenario's ``[service]`` time, but
+        those standing at a location in ``service_at`` take that many seconds (a station's
+        transfer, unloading at the hub)."""
         geo, svc = self.geography, self.scenario.service
         where = dict(location_of or {})
         visits: list[Stop] = []
@@ -219,13 +221,15 @@ class Runner:
         skip = {s.id: geo.too_far[where.get(s.id, s.id)] for s in visits
                 if where.get(s.id, s.id) in geo.too_far}
         skip.update(excluded or {})
+        fixed = {s.id: (service_at or {})[where.get(s.id, s.id)] for s in visits
+                 if where.get(s.id, s.id) in (service_at or {})}
         problem = build_problem(
             name=f"{self.scenario.name}:{label}", depots=depots, stops=visits,
             vehicle_types=vehicle_types, ids=labels, distance_m=pick(geo.matrices.distance_m),
             duration_s=pick(geo.matrices.duration_s),
-            per_stop_s=svc.per_stop_s if per_stop_s is None else per_stop_s,
-            per_parcel_s=svc.per_parcel_s if per_parcel_s is None else per_parcel_s,
-            load_s=svc.load_s, excluded=skip, profiles=profiles)
+            per_stop_s=svc.per_stop_s,
+            per_parcel_s=svc.per_parcel_s,
+            load_s=svc.load_s, service_s=fixed, excluded=skip, profiles=profiles)
         return LegProblem(label, problem, where)
 
     def solve(self, echelon: Echelon, problems: Sequence[LegProblem]) -> list[Leg]:
@@ -258,7 +262,8 @@ class Runner:
                      replace(vt, shift_start_s=sc.feeders.depart_s)
                      for vt in self.vehicle_types(carrier.vehicles)]
             problems.append(self.problem(f"feeder {carrier.id}", [depots[carrier.depot]],
-                                         [load], types, location_of={hub: hub}, per_parcel_s=0))
+                                         [load], types, location_of={hub: hub},
+                                         service_at={hub: sc.service.per_stop_s}))
         return self.solve(Echelon.FEEDER, problems)
 
 

@@ -225,35 +225,31 @@ def _carrier_parts(result: StrategyResult) -> RuleCheck:
 
 
 def _pooled_villages(result: StrategyResult) -> RuleCheck:
-    """The visits the legs hold at each village (by visit id, across the legs that hold it:
-    the shared fleet; the relay's rounds and the trunk's direct visits) add up to its whole
-    load, no leg holds a place that is neither a village nor a station, and no visit is driven
-    twice (by two legs either)."""
+    """No leg holds a place that is neither a village nor a station, no visit is driven twice,
+    and no village gets more than its load over all its visits (by every leg: the shared fleet,
+    the relay's rounds, the trunk's direct visits); that it gets its whole load, or is listed
+    unserved, is ``demand-covered``'s rule."""
     villages = {s.id: s for s in result.scenario.stops}
     places = set(villages) | {s.id for s in result.scenario.stations}
-    visits: dict[str, dict[str, Stop]] = defaultdict(dict)
     out = []
+    got: dict[str, Load] = defaultdict(lambda: ZERO)
     for leg in result.legs:
         if leg.echelon == Echelon.FEEDER:
             continue
-        for stop in leg.problem.stops:
-            where = leg.location(stop.id)
-            if where not in places:
-                out.append(f"{leg.label} holds {stop.id}, which is not a village of the "
-                           f"scenario")
-            elif where in villages:
-                visits[where][stop.id] = stop
-    for village, held in visits.items():
-        load = _total(held.values())
-        if load != _load(villages[village]):
-            out.append(f"the visits held at village {village} add up to {_show(load)}, not its "
+        strays = {leg.location(s.id) for s in leg.problem.stops} - places
+        out += [f"{leg.label} holds {sid}, which is not a village of the scenario"
+                for sid in sorted(strays)]
+        for village, load in _at_villages(result, leg, driven=True).items():
+            got[village] = _plus(got[village], load)
+    for village, load in got.items():
+        if any(a > b for a, b in zip(load, _load(villages[village]), strict=True)):
+            out.append(f"village {village} gets {_show(load)} over its visits, more than its "
                        f"{_show(_load(villages[village]))}")
     driven = Counter(sid for leg in result.legs if leg.echelon != Echelon.FEEDER
                      for sid in _driven(leg) if leg.location(sid) in villages)
     out += [f"visit {sid} is driven {n} times" for sid, n in driven.items() if n > 1]
-    return RuleCheck("pooled-villages", f"{len(visits)} villages: their visits add up to the "
-                     f"scenario's load, {len(driven)} visits each driven at most once",
-                     tuple(out))
+    return RuleCheck("pooled-villages", f"{len(got)} villages get no more than their load, "
+                     f"{len(driven)} visits each driven at most once", tuple(out))
 
 
 def _hub(result: StrategyResult) -> str:

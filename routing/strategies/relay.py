@@ -115,10 +115,31 @@ def _direct(legs: Sequence[Leg]) -> dict[str, Direct]:
             for leg in legs for u in leg.plan.unserved if u.why is not Why.NO_ROAD}
 
 
+def _direct_stops(direct: Mapping[str, Direct]) -> list[Stop]:
+    """The trunk's direct visits, one per village: the visits no round makes there, added up
+    (the trunk splits them again only if one truck cannot carry them)."""
+    parts: dict[str, list[Direct]] = defaultdict(list)
+    for d in direct.values():
+        parts[d.village].append(d)
+    out = []
+    for village, ds in parts.items():
+        first = ds[0].visit
+        carriers: dict[str, int] = defaultdict(int)
+        for d in ds:
+            for c, n in d.visit.parcels_by_carrier.items():
+                carriers[c] += n
+        out.append(replace(first, id=village, parcels=sum(d.visit.parcels for d in ds),
+                           weight_kg=sum(d.visit.weight_kg for d in ds),
+                           produce_kg=sum(d.visit.produce_kg for d in ds),
+                           parcels_by_carrier=dict(carriers)))
+    return out
+
+
 def _trunk_leg(runner: Runner, trunk_types: Sequence[VehicleType],
                direct: Mapping[str, Direct], legs: Sequence[Leg]) -> Leg | None:
-    """The trunk from the hub: each station's load (split where one truck cannot carry it) and
-    the villages the local rounds cannot serve."""
+    """The trunk from the hub: each station's load (split where one truck cannot carry it,
+    unloaded in ``relay.transfer_s``) and the villages no round serves (at the village's own
+    service time)."""
     sc = runner.scenario
     relay = sc.relay
     assert relay is not None
@@ -126,10 +147,9 @@ def _trunk_leg(runner: Runner, trunk_types: Sequence[VehicleType],
     if not loads and not direct:
         return None
     hub = {d.id: d for d in sc.depots}[relay.hub]
-    where = {s.id: s.id for s in loads} | {sid: d.village for sid, d in direct.items()}
-    problem = runner.problem("trunk", [hub], [*loads, *(d.visit for d in direct.values())],
-                             trunk_types, location_of=where, per_stop_s=relay.transfer_s,
-                             per_parcel_s=0)
+    villages = _direct_stops(direct)
+    problem = runner.problem("trunk", [hub], [*loads, *villages], trunk_types,
+                             service_at={s.id: relay.transfer_s for s in loads})
     (leg,) = runner.solve(Echelon.TRUNK, [problem])
     return leg
 
@@ -193,15 +213,17 @@ def _relay_unserved(locals_: Sequence[Leg], trunk: Leg | None, direct: Mapping[s
     (id -> reason). A village no local round can serve is unserved only if the trunk does not
     serve it either; one without a road is unserved outright."""
     unserved = [u for u in village_unserved(locals_, prefix=False) if u.why is Why.NO_ROAD]
-    missed = {} if trunk is None else {u.stop: u for u in trunk.plan.unserved}
+    missed = {} if trunk is None else {trunk.location(u.stop): u for u in trunk.plan.unserved}
     failed: dict[str, list[str]] = defaultdict(list)
     kinds: dict[str, Why] = {}
-    for sid, d in direct.items():
-        if trunk is None or sid in missed:
-            trunk_says = missed[sid].reason if sid in missed else "no trunk runs"
+    for d in direct.values():
+        if trunk is None or d.village in missed:
+            trunk_says = missed[d.village].reason if d.village in missed else "no trunk runs"
             failed[d.village].append(f"{d.why_not_local.reason}; trunk: {trunk_says}")
-            kinds.setdefault(d.village, missed[sid].why if sid in missed else Why.UPSTREAM)
-    unserved += [Unserved(v, "; ".join(r), kinds[v]) for v, r in sorted(failed.items())]
+            kinds.setdefault(d.village, missed[d.village].why if d.village in missed
+                             else Why.UPSTREAM)
+    unserved += [Unserved(v, "; ".join(dict.fromkeys(r)), kinds[v])
+                 for v, r in sorted(failed.items())]
     if trunk is None:
         return unserved, {}
     stations = {d.id for leg in locals_ for d in leg.problem.depots}

@@ -96,7 +96,7 @@ def test_a_second_trip_that_overloads_is_rejected():
     second = _trip(2, ("b", "c"), first.end_s, problem)
     report = check_plan(problem, _plan(first, second), strict=False)
     assert report.violations == (
-        "route trike-01: carries 16 kg after stop c, over the capacity of 10",)
+        "route trike-01 trip 2: carries 16 kg after stop c, over the capacity of 10",)
     assert [r.max_load for r in report.routes] == [(1, 8), (2, 16)]
 
 
@@ -122,7 +122,7 @@ def test_a_day_over_the_shift_is_rejected_though_each_trip_fits():
     assert first.duration_s <= 900 and second.duration_s <= 900
     # (a day over the shift's length also ends after the shift: both are said)
     assert check_plan(problem, _plan(first, second), strict=False).violations == (
-        "route trike-01: returns at 29760 s, after its shift ends at 29700 s",
+        "route trike-01 trip 2: returns at 29760 s, after its shift ends at 29700 s",
         "vehicle trike-01: its day takes 960 s, over the 900 s shift")
 
 
