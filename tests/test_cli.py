@@ -47,33 +47,64 @@ def _villages() -> dict[str, dict[str, str]]:
         return {row["id"]: row for row in csv.DictReader(fh)}
 
 
+def _feeder_carriers() -> list[tuple[str, str]]:
+    """The carriers whose branch is away from the hub, by id with their branch, from the
+    scenario: each brings its parcels to the hub in a feeder leg of the consolidated plan."""
+    sc = load_scenario(SMALL / "scenario.toml")
+    hub = sc.consolidated.depot
+    return [(c.id, c.depot) for c in sc.carriers if c.depot != hub]
+
+
 def test_plan_json_serves_every_village_once(solved):
     out, _ = solved
     plan = json.loads((out / "plan.json").read_text(encoding="utf-8"))
     assert plan["scenario"] == "small-county"
     assert plan["seed"] == 3
     villages = _villages()
-    visited = [s for r in plan["routes"] for s in r["stops"]]
+    delivery = [r for r in plan["routes"] if r["echelon"] != "feeder"]
+    # no village is bigger than a van, so none is split: each village is one stop
+    visited = [s for r in delivery for s in r["stops"]]
     assert sorted(visited) == sorted(villages)
     assert plan["unserved"] == []
     assert plan["strategy"] == "consolidated"
-    assert plan["kpis"]["routes"] == len(plan["routes"])
-    # five carriers bring their parcels from their branches to the centre: feeder trips
-    assert [f["carrier"] for f in plan["feeders"]] == ["ems", "zto", "yto", "yunda", "jt"]
-    for feeder in plan["feeders"]:
-        carried = sum(int(v[f"parcels_{feeder['carrier']}"]) for v in villages.values())
-        assert feeder["parcels"] == carried, feeder
-    assert plan["kpis"]["vehicles"] == len(plan["routes"]) + 5
-    assert plan["kpis"]["distance_m"] == (sum(r["distance_m"] for r in plan["routes"])
-                                          + sum(f["distance_m"] for f in plan["feeders"]))
-    assert plan["kpis"]["parcels"] == 225
-    for route in plan["routes"]:
+    assert {r["leg"] for r in delivery} == {"shared fleet"}
+    assert plan["kpis"]["trips"] == len(plan["routes"])
+    assert plan["kpis"]["vehicles"] == len({(r["leg"], r["vehicle"]) for r in plan["routes"]})
+    assert plan["kpis"]["feeder_vehicles"] == len(
+        {(r["leg"], r["vehicle"]) for r in plan["routes"] if r["echelon"] == "feeder"})
+    assert plan["kpis"]["distance_m"] == sum(r["distance_m"] for r in plan["routes"])
+    assert plan["kpis"]["parcels"] == sum(int(v["parcels"]) for v in villages.values()) == 225
+    for route in delivery:
         # loads worked out here from villages.csv, not taken from the engine or the checker
         rows = [villages[s] for s in route["stops"]]
         assert route["load"] == {"parcels": sum(int(r["parcels"]) for r in rows),
                                  "kg": sum(int(r["weight_kg"]) for r in rows)}
+    for route in plan["routes"]:
         assert route["max_load"]["parcels"] <= 150 and route["max_load"]["kg"] <= 400  # a van
         assert route["duration_s"] == route["end_s"] - route["start_s"] <= 8 * 3600
+
+
+def test_each_carrier_feeds_the_hub_with_exactly_its_parcels(solved):
+    out, _ = solved
+    plan = json.loads((out / "plan.json").read_text(encoding="utf-8"))
+    villages = _villages()
+    carriers = _feeder_carriers()
+    assert [f["carrier"] for f in plan["feeders"]] == [c for c, _ in carriers]
+    for (carrier, branch), feeder in zip(carriers, plan["feeders"], strict=True):
+        carried = sum(int(v[f"parcels_{carrier}"]) for v in villages.values())
+        routes = [r for r in plan["routes"] if r["leg"] == feeder["leg"]]
+        assert routes and {r["echelon"] for r in routes} == {"feeder"}, feeder
+        # from the carrier's branch to the hub, where its one load stands
+        assert all(r["depot"] == branch and set(r["stops"]) == {"jdc"} for r in routes)
+        assert sum(r["load"]["parcels"] for r in routes) == feeder["parcels"] == carried
+        assert feeder["trips"] == len(routes)
+        assert feeder["vehicles"] == len({r["vehicle"] for r in routes})
+        assert feeder["distance_m"] == sum(r["distance_m"] for r in routes)
+    # the shared fleet leaves the hub only once every feeder is back there
+    last_feeder_at_hub = max(r["arrival_s"][-1] for r in plan["routes"]
+                             if r["echelon"] == "feeder")
+    assert all(r["start_s"] >= last_feeder_at_hub for r in plan["routes"]
+               if r["echelon"] == "delivery")
 
 
 def test_plan_json_says_what_was_checked(solved):
@@ -82,10 +113,18 @@ def test_plan_json_says_what_was_checked(solved):
     # a plan that fails a check is never written, so "ok" is always true here: what matters
     # is that each check ran over this plan's routes and villages
     check = plan["check"]
-    (leg,) = [c for c in check["checks"] if c["level"] == "leg"]
-    assert leg["name"] == "shared fleet"
-    assert leg["checked"].startswith(f"{len(plan['routes'])} routes recomputed from the matrices")
-    assert "9 stops" in leg["checked"]
+    legs = [c for c in check["checks"] if c["level"] == "leg"]
+    assert [c["name"] for c in legs] == [leg["label"] for leg in plan["legs"]]
+    for leg in legs:
+        routes = [r for r in plan["routes"] if r["leg"] == leg["name"]]
+        vehicles = len({r["vehicle"] for r in routes})
+        assert leg["checked"].startswith(f"{len(routes)} trips of {vehicles} vehicles "
+                                         f"recomputed from the matrices"), leg
+    (shared,) = [c for c in legs if c["echelon"] == "delivery"]
+    assert shared["name"] == "shared fleet" and "; 9 stops " in shared["checked"]
+    feeders = [c for c in legs if c["echelon"] == "feeder"]
+    assert [c["name"] for c in feeders] == [f"feeder {c}" for c, _ in _feeder_carriers()]
+    assert all("; 1 stops " in c["checked"] for c in feeders)  # one load standing at the hub
     assert {c["name"] for c in check["checks"] if c["level"] == "strategy"} >= {
         "demand-covered", "pooled-villages", "feeders"}
 
@@ -123,19 +162,33 @@ def test_plan_json_distances_and_costs_follow_the_matrix_and_the_cost_model(solv
 def test_geojson_and_csv_match_the_plan(solved):
     out, _ = solved
     plan = json.loads((out / "plan.json").read_text(encoding="utf-8"))
+    depots = {d.id: (d.lon, d.lat) for d in load_scenario(SMALL / "scenario.toml").depots}
+
+    def near(point: list[float], depot: str) -> bool:
+        lon, lat = depots[depot]
+        return abs(point[0] - lon) < 0.002 and abs(point[1] - lat) < 0.002
+
     routes = json.loads((out / "routes.geojson").read_text(encoding="utf-8"))
     assert len(routes["features"]) == len(plan["routes"])
     for feature, route in zip(routes["features"], plan["routes"], strict=True):
         assert feature["geometry"]["type"] == "LineString"
-        assert feature["properties"]["vehicle"] == route["vehicle"]
-        # the road-following line starts and ends near the depot (116.2157, 33.5059)
-        lon, lat = feature["geometry"]["coordinates"][0]
-        assert abs(lon - 116.2157) < 0.01 and abs(lat - 33.5059) < 0.01
+        props = feature["properties"]
+        assert (props["vehicle"], props["trip"], props["leg"]) == \
+            (route["vehicle"], route["trip"], route["leg"])
+        # the road-following line starts and ends at its route's depot (the centre, or the
+        # carrier's branch for a feeder, which passes the centre)
+        line = feature["geometry"]["coordinates"]
+        assert near(line[0], route["depot"]) and near(line[-1], route["depot"]), route["vehicle"]
+        if route["echelon"] == "feeder":
+            assert not near(line[0], "jdc") and any(near(p, "jdc") for p in line)
     rows = list(csv.DictReader((out / "stops.csv").open(encoding="utf-8-sig")))
     assert len(rows) == 9
-    first = plan["routes"][0]
-    row = next(r for r in rows if r["stop_id"] == first["stops"][0])
-    assert row["vehicle"] == first["vehicle"] and row["position"] == "1"
+    by_stop = {r["stop_id"]: r for r in rows}
+    for route in (r for r in plan["routes"] if r["echelon"] == "delivery"):
+        for position, stop in enumerate(route["stops"], start=1):
+            row = by_stop[stop]
+            assert (row["leg"], row["vehicle"], row["trip"], row["position"]) == \
+                (route["leg"], route["vehicle"], str(route["trip"]), str(position))
     stops = json.loads((out / "stops.geojson").read_text(encoding="utf-8"))
     assert any(f["properties"]["name"] == "何楼" for f in stops["features"])
 
@@ -164,8 +217,9 @@ def test_the_seed_reaches_the_engine_and_the_same_seed_gives_the_same_plan(solve
                                        str(tmp_path), "--time-limit", "1", "--seed", "3",
                                        "--cache-dir", str(out.parent / "cache")])
     assert result.exit_code == 0, result.output
-    assert seeds == [3]  # the scenario says seed = 7; the option wins
     first = json.loads((out / "plan.json").read_text(encoding="utf-8"))
+    # every leg (a feeder per carrier away from the hub, the shared fleet) is solved with it
+    assert seeds == [3] * (len(_feeder_carriers()) + 1)  # the scenario says seed = 7
     again = json.loads((tmp_path / "plan.json").read_text(encoding="utf-8"))
     assert again["routes"] == first["routes"]  # stops, arrival times, metres and loads
 

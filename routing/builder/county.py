@@ -59,6 +59,7 @@ from routing.builder.fleet import (
 )
 from routing.core import Carrier, Depot, InputError, ModelError, Objective, Stop, VehicleType
 from routing.inputs import (
+    FeederSpec,
     FleetSpec,
     NetworkSpec,
     RelaySpec,
@@ -83,8 +84,13 @@ HUB_HOURS_S = (6 * 3600, 21 * 3600)
 MAX_ACCESS_M = 5_000.0
 
 #: Service at a village: park, hand over to the village service point and sign (per stop);
-#: scan and unload (per parcel).
-SERVICE = ServiceSpec(per_stop_s=300, per_parcel_s=10)
+#: scan and unload (per parcel); at the depot before every trip, unload produce and load the
+#: sorted parcels (as in Guoyang's scenario).
+SERVICE = ServiceSpec(per_stop_s=300, per_parcel_s=10, load_s=900)
+
+#: The carriers' vans leave their branches for the hub at 06:30; the pooled fleet leaves half an
+#: hour after the last has unloaded (as in Guoyang's scenario).
+FEEDERS = FeederSpec(depart_s=6 * 3600 + 1800, sort_s=1800)
 
 #: Seconds to unload and hand over at a township station.
 TRANSFER_S = 1200
@@ -412,7 +418,7 @@ def county_scenario(*, name: str, title: str, path: Path, network: NetworkSpec,
         name=name, title=title, path=path, network=network,
         depots=(fleet.hub.depot(), *(b.hub.depot(hours=False) for b in branches)),
         stops=stops, vehicle_types=fleet.vehicle_types(), stations=stations, service=SERVICE,
-        solver=solver, carriers=carriers,
+        feeders=FEEDERS, solver=solver, carriers=carriers,
         consolidated=FleetSpec(fleet.hub.id, (fleet.van.id,)) if branches else None,
         relay=fleet.relay_spec(), cost_model=load_cost_model("diesel"))
 

@@ -56,6 +56,8 @@ class VehicleSpec:
     #: Spare vehicles per vehicle of pure need: routes are rarely full and shifts end first.
     slack: float = 1.3
     minimum: int = 1
+    #: Trips a vehicle may drive in its shift (back to its depot to unload and reload).
+    max_trips: int = 3
 
     def __post_init__(self) -> None:
         if self.capacity_parcels <= 0 or self.capacity_kg <= 0 or self.slack < 1:
@@ -91,7 +93,7 @@ class VehicleSpec:
             capacity_parcels=self.capacity_parcels, capacity_kg=self.capacity_kg,
             shift_start_s=hours * 3600 + minutes * 60,
             max_duration_s=round(self.max_shift_h * 3600), max_speed_kmh=self.max_speed_kmh,
-            avoid_roads=self.avoid_roads)
+            avoid_roads=self.avoid_roads, max_trips=self.max_trips)
 
 
 @dataclass(frozen=True)
@@ -120,7 +122,7 @@ LIGHT_VAN = VanSpec()
 #: The relay's trunk truck, sized to the county's parcels (at least two).
 TRUNK_TRUCK = VehicleSpec(
     id="trunk-truck", name="4.2 m light truck (relay trunk)", kind="truck",
-    capacity_parcels=1200, capacity_kg=2500, shift_start="06:30", minimum=2)
+    capacity_parcels=1200, capacity_kg=2500, shift_start="06:30", minimum=2, max_trips=2)
 
 #: The relay's local vehicle, ``count_for`` the largest township catchment (at least two).
 E_TRIKE = VehicleSpec(

@@ -2,24 +2,28 @@
 
 * ``independent``  — today's practice: every carrier serves only its own parcels from its own
   branch with its own fleet (one routing problem per carrier); the total is the sum.
-* ``consolidated`` — carriers hand their parcels to the county joint distribution centre (a
-  feeder trip each) and one shared fleet visits each village once with all its parcels.
-* ``township-relay`` — two echelons: trunk vehicles carry pooled parcels from the centre to
-  township stations; local vehicles (e.g. electric tricycles) serve each village from its
-  nearest station. Both echelons are solved and reported together.
+* ``consolidated`` — the carriers' vans bring their parcels to the county joint distribution
+  centre (feeder legs, routed and scheduled) and one shared fleet, leaving once they are sorted,
+  serves every village with all its parcels.
+* ``township-relay`` — feeders as above, then two echelons: trunk vehicles carry pooled parcels
+  from the centre to township stations; local vehicles (e.g. electric tricycles) serve the
+  villages from the stations, the solver choosing each village's station; a village no local
+  vehicle can serve is served by the trunk directly.
 
 Farm produce rides back on the same routes (simultaneous pickup and delivery). Under
-``independent`` each carrier collects its market share of a village's produce.
+``independent`` each carrier collects its market share of a village's produce. In every
+strategy a vehicle may drive several trips (``max_trips``) and a village bigger than every
+vehicle of its leg is served in several visits (:func:`routing.core.split_stop`).
 
 Every routing problem (a carrier's day, the shared fleet, the relay trunk, a township round, a
 relay re-solve, a gap plan) gets its search budget from one rule,
 :func:`~routing.pipeline.settings.budget_s`: the same seconds per stop for every strategy and
 leg, so no strategy is searched harder than another.
 
-Simplifications, stated so results are read honestly: the two relay echelons are solved one
-after the other, not synchronised (local vehicles start at their own shift start, which should
-leave time for the trunk run; produce collected locally returns on the trunk's next run); feeder
-trips from carrier branches to the centre are priced as direct round trips, not routed.
+Simplifications, stated so results are read honestly: the legs are solved one after the other,
+not jointly (feeders, then the pooled fleet leaving after them; the relay's local rounds leave a
+station only after the trunk has unloaded there, and produce collected locally returns on the
+trunk's next run).
 
 Modules: :mod:`~routing.strategies.base` (legs, results, the runner), one module per strategy
 (:mod:`~routing.strategies.independent`, :mod:`~routing.strategies.consolidated`,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 from dataclasses import replace
 from pathlib import Path
 
@@ -157,6 +158,16 @@ def cells(tmp_path_factory) -> list[Cell]:
     return expand(spec, scenarios_dir=tmp / "built", cache_dir=tmp / "cache")
 
 
+def _feeders() -> dict[str, int]:
+    """Each feeder leg the consolidated plan of ``SMALL`` has, by label, with the parcels it
+    must bring: one per carrier whose branch is away from the hub, its parcels in villages.csv."""
+    sc = load_scenario(SMALL)
+    with (SMALL.parent / "villages.csv").open(encoding="utf-8") as fh:
+        villages = list(csv.DictReader(fh))
+    return {f"feeder {c.id}": sum(int(v[f"parcels_{c.id}"]) for v in villages)
+            for c in sc.carriers if c.depot != sc.consolidated.depot}
+
+
 def test_run_cell_solves_checks_and_prices_under_every_cost_model(cells):
     outcome = run_cell(cells[0])
     row, plan = outcome.row, outcome.plan
@@ -169,8 +180,25 @@ def test_run_cell_solves_checks_and_prices_under_every_cost_model(cells):
         assert row[f"cost_per_parcel.{model}"] == pytest.approx(row[f"cost.{model}"] / 225,
                                                                abs=1e-3)
     assert row["co2_kg.electric"] < row["co2_kg.diesel"]
-    visited = sorted(s for leg in plan["legs"] for r in leg["routes"] for s in r["stops"])
+    # villages are the stops of the delivery legs; a feeder's stops stand at the hub
+    visited = sorted(s for leg in plan["legs"] if leg["echelon"] != "feeder"
+                     for r in leg["routes"] for s in r["stops"])
     assert len(visited) == row["stops_served"] and len(set(visited)) == len(visited)
+    assert {s.id for s in load_scenario(SMALL).stops} >= set(visited)
+    routes = [r for leg in plan["legs"] for r in leg["routes"]]
+    assert row["vehicles"] == len({(leg["label"], r["vehicle"]) for leg in plan["legs"]
+                                   for r in leg["routes"]})
+    assert row["trips"] == len(routes)
+    assert row["distance_m"] == sum(r["distance_m"] for r in routes)
+    feeders = _feeders()
+    assert [f["leg"] for f in plan["feeders"]] == list(feeders)
+    assert [leg["label"] for leg in plan["legs"] if leg["echelon"] == "feeder"] == list(feeders)
+    for feeder in plan["feeders"]:
+        assert feeder["parcels"] == feeders[feeder["leg"]], feeder
+        (leg,) = [leg for leg in plan["legs"] if leg["label"] == feeder["leg"]]
+        assert feeder["trips"] == len(leg["routes"])
+        assert feeder["distance_m"] == sum(r["distance_m"] for r in leg["routes"])
+        assert all(r["stops"] == ["jdc"] for r in leg["routes"])
     assert plan["costs"]["diesel"]["cost"] == row["cost.diesel"]
 
 
@@ -215,8 +243,10 @@ def test_a_cell_leaving_villages_unserved_records_their_gap_and_every_leg_its_bu
     for model in ("diesel", "electric"):
         assert row[f"gap_cost.{model}"] > 0
     assert row["gap_cost.electric"] != row["gap_cost.diesel"]
-    # 9 villages with demand, 1 s for the consolidated-size problem: 1 s per leg of <= 9 stops
-    assert [leg["budget_s"] for leg in plan["legs"]] == [1.0]
+    # 9 villages with demand, 1 s for the consolidated-size problem: 1 s per leg of <= 9 stops,
+    # the shared fleet's and each carrier's feeder
+    assert [leg["label"] for leg in plan["legs"]] == [*_feeders(), "shared fleet"]
+    assert [leg["budget_s"] for leg in plan["legs"]] == [1.0] * (len(_feeders()) + 1)
     gap_legs = plan["gap"]["legs"]
     assert gap_legs and all(leg["label"].startswith("carrier ") for leg in gap_legs)
     assert all(leg["budget_s"] == 1.0 for leg in gap_legs)
@@ -233,8 +263,9 @@ def test_strategies_are_parsed_at_the_edge_and_leave_plain_strings_in_rows(cells
     outcome = run_cell(cells[0])
     assert outcome.plan is not None
     assert type(outcome.plan["strategy"]) is str and outcome.plan["strategy"] == "consolidated"
-    assert [type(leg["echelon"]) for leg in outcome.plan["legs"]] == [str]
-    assert outcome.plan["legs"][0]["echelon"] == "delivery"
+    echelons = [leg["echelon"] for leg in outcome.plan["legs"]]
+    assert all(type(e) is str for e in echelons)
+    assert echelons == ["feeder"] * len(_feeders()) + ["delivery"]
     with pytest.raises(ModelError, match=r"cell .*: strategy: unknown strategy 'pooled'"):
         Cell(**{**cells[0].__dict__, "strategy": "pooled"})
 
