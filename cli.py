@@ -26,7 +26,14 @@ from rich.table import Table
 
 from geodata import read_counties
 from routing.builder import DEFAULT_SEED, build_county_scenario, build_region_scenario
-from routing.core import STRATEGIES, InputError, RuralRouteError, SearchError, Strategy
+from routing.core import (
+    STRATEGIES,
+    InputError,
+    ModelError,
+    RuralRouteError,
+    SearchError,
+    Strategy,
+)
 from routing.inputs import Scenario, load_cost_model, load_scenario, load_sweep
 from routing.pipeline import Timings, locate, settings_document, settings_for
 from routing.reports import (
@@ -104,8 +111,8 @@ _fleet_option = click.option(
          "--fleet light-van=8 (with max_trips > 1 a vehicle may go out again to serve more).")
 
 
-def _fleet_counts(fleet: tuple[str, ...]) -> dict[str, int]:
-    """``("light-van=8",)`` as ``{"light-van": 8}``; anything else is a bad --fleet."""
+def _with_fleet(scenario: Scenario, fleet: tuple[str, ...]) -> Scenario:
+    """``scenario`` with ``--fleet light-van=8`` applied; anything else is a bad --fleet."""
     counts = {}
     for item in fleet:
         name, sep, number = item.partition("=")
@@ -113,7 +120,11 @@ def _fleet_counts(fleet: tuple[str, ...]) -> dict[str, int]:
             raise click.BadParameter(f"{item!r} is not TYPE=N, e.g. light-van=8",
                                      param_hint="--fleet")
         counts[name.strip()] = int(number)
-    return counts
+    try:
+        return with_fleet(scenario, counts)
+    except ModelError as exc:
+        raise click.BadParameter(str(exc).removeprefix("fleets").lstrip(".:").strip(),
+                                 param_hint="--fleet") from None
 
 
 class _Group(click.Group):
@@ -175,7 +186,7 @@ def solve(scenario: Path, out_dir: Path, time_limit: float | None, seed: int | N
           fleet: tuple[str, ...] = ()) -> None:
     """Plan one day of deliveries for SCENARIO and write the plan, GeoJSON and map to --out."""
     hook = _step_printer(verbose)
-    sc = with_fleet(load_scenario(scenario), _fleet_counts(fleet))
+    sc = _with_fleet(load_scenario(scenario), fleet)
     settings = settings_for(sc, time_limit_s=time_limit, seed=seed)
     hook.expect("solve", settings.time_limit_s)
     timings = Timings(hook=hook)
@@ -259,7 +270,7 @@ def compare(scenario: Path, out_dir: Path, strategy_list: str, cost_model_files:
         raise click.BadParameter(f"unknown strategy {unknown[0] if unknown else '(none)'}; "
                                  f"choose from {', '.join(STRATEGIES)}", param_hint="--strategies")
     models = [load_cost_model(f) for f in cost_model_files]
-    sc = with_fleet(load_scenario(scenario), _fleet_counts(fleet))
+    sc = _with_fleet(load_scenario(scenario), fleet)
     settings = settings_for(sc, time_limit_s=time_limit, seed=seed)
     comparison = compare_strategies(sc, settings, strategies=strategies, cost_models=models,
                                     engine=engine, cache_dir=cache_dir,

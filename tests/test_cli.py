@@ -251,3 +251,31 @@ def test_missing_scenario_file_is_exit_code_2(tmp_path):
                                        str(tmp_path)])
     assert result.exit_code == 2
     assert "none.toml: file: scenario file not found" in result.output
+
+
+@pytest.mark.parametrize(("fleet", "message"), [
+    ("van", "'van' is not TYPE=N, e.g. light-van=8"),
+    ("van=two", "'van=two' is not TYPE=N"),
+    ("hovercraft=2", "unknown vehicle type 'hovercraft'; the scenario has"),
+    ("van=0", "van: must be a whole number >= 1, got 0"),
+])
+def test_a_bad_fleet_is_one_line_naming_the_option(tmp_path, fleet, message):
+    result = CliRunner().invoke(main, ["solve", str(SMALL / "scenario.toml"), "--out",
+                                       str(tmp_path / "out"), "--fleet", fleet])
+    assert result.exit_code == 2
+    assert "--fleet" in result.output and message in result.output
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_smaller_fleet_is_the_one_the_plan_drives(tmp_path):
+    out = tmp_path / "out"
+    result = CliRunner().invoke(main, ["solve", str(SMALL / "scenario.toml"), "--out", str(out),
+                                       "--time-limit", "1", "--fleet", "van=2", "--cache-dir",
+                                       str(tmp_path / "cache")])
+    assert result.exit_code == 0, result.output
+    plan = json.loads((out / "plan.json").read_text(encoding="utf-8"))
+    shared = {r["vehicle"] for r in plan["routes"] if r["vehicle_type"] == "van"}
+    assert shared and shared <= {"van-01", "van-02"}
+    served = {s for r in plan["routes"] if r["vehicle_type"] == "van" for s in r["stops"]}
+    listed = {u["stop"] for u in plan["unserved"]}
+    assert served | listed == set(_villages()) and not served & listed
