@@ -207,12 +207,13 @@ def _settle_relay(runner: Runner, stations: Sequence[Depot], trunk_types: Sequen
                       f"drop villages); raise --time-limit or widen the villages' time windows")
 
 
-def _relay_unserved(locals_: Sequence[Leg], trunk: Leg | None, direct: Mapping[str, Direct]
-                    ) -> tuple[list[Unserved], dict[str, str]]:
+def _relay_unserved(first: Leg, locals_: Sequence[Leg], trunk: Leg | None,
+                    direct: Mapping[str, Direct]) -> tuple[list[Unserved], dict[str, str]]:
     """Villages left unserved and villages whose station load the trunk did not deliver
     (id -> reason). A village no local round can serve is unserved only if the trunk does not
-    serve it either; one without a road is unserved outright."""
-    unserved = [u for u in village_unserved(locals_, prefix=False) if u.why is Why.NO_ROAD]
+    serve it either; one without a road (left out of the ``first`` local solve, which holds
+    every village, so never handed to a station's re-solve) is unserved outright."""
+    unserved = [u for u in village_unserved([first], prefix=False) if u.why is Why.NO_ROAD]
     missed = {} if trunk is None else {trunk.location(u.stop): u for u in trunk.plan.unserved}
     failed: dict[str, list[str]] = defaultdict(list)
     kinds: dict[str, Why] = {}
@@ -249,14 +250,14 @@ def plan_township_relay(runner: Runner) -> StrategyResult:
     feeders = runner.feeders(relay.hub)
     trunk_types = [leave_after(vt, ready_s(feeders, sc.feeders.sort_s))
                    for vt in runner.vehicle_types(relay.trunk_vehicles)]
-    trunk, locals_, direct = _settle_relay(runner, stations, trunk_types,
-                                           _local_leg(runner, stations, {}))
+    first = _local_leg(runner, stations, {})
+    trunk, locals_, direct = _settle_relay(runner, stations, trunk_types, first)
     if trunk is not None and direct:
         villages = sorted({d.village for d in direct.values()})
         note = (f"serves {len(direct)} village visits directly from the hub, where no local "
                 f"vehicle can: {', '.join(villages)}")
         trunk = replace(trunk, plan=replace(trunk.plan, notes=(*trunk.plan.notes, note)))
-    unserved, cut_off = _relay_unserved(locals_, trunk, direct)
+    unserved, cut_off = _relay_unserved(first, locals_, trunk, direct)
     unserved += [Unserved(sid, reason, Why.UPSTREAM) for sid, reason in sorted(cut_off.items())]
     delivered = sum(leg.problem.stop_by_id[sid].parcels for leg in locals_
                     for route in leg.plan.routes for sid in route.stops

@@ -17,6 +17,7 @@ from routing.core import (
     Objective,
     Strategy,
     VehicleType,
+    Why,
     saving_pct,
 )
 from routing.inputs import load_scenario
@@ -278,6 +279,22 @@ def test_local_rounds_wait_for_the_trunk_to_unload_at_their_station():
     assert ready == READY_S + 200 + 300
     assert all(r.start_s >= ready for r in local.plan.routes)
     assert all(leg.check.ok for leg in result.legs)
+
+
+def test_a_village_without_a_road_stays_listed_when_the_rounds_are_solved_again():
+    # Found by the 10-county sweep (Xiayi): a village with no road is left out of the first
+    # local solve, so the station-by-station re-solve never holds it; it must stay unserved.
+    scenario, geography = world()
+    early = [replace(vt, shift_start_s=6 * 3600) if vt.id == "trike" else vt
+             for vt in scenario.vehicle_types]
+    scenario = replace(scenario, vehicle_types=tuple(early))
+    geography = replace(geography, too_far={"v3": "no drivable road within 5 km"})
+    result = run_strategy(scenario, "township-relay", SETTINGS, geography=geography)
+    local = _local(result)
+    assert local.label == "local t1"  # solved again, station by station, after the trunk
+    assert [(u.stop, u.why) for u in result.unserved] == [("v3", Why.NO_ROAD)]
+    assert result.kpis()["stops_served"] == 2
+    assert check_strategy(result).ok
 
 
 def test_a_tricycle_that_avoids_a_road_class_joins_the_network_at_its_own_nearest_road(tmp_path):
