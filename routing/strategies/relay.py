@@ -42,19 +42,22 @@ from routing.strategies.base import (
 RELAY_SETTLE_ROUNDS = 3
 
 
-def _local_leg(runner: Runner, stations: Sequence[Depot], ready: Mapping[str, int]) -> Leg:
-    """Every station's local rounds as one problem; a station's vehicles leave no earlier than
-    ``ready[station]`` (the trunk has unloaded there)."""
-    sc = runner.scenario
-    relay = sc.relay
+def _station_fleet(runner: Runner, station: Depot, ready: Mapping[str, int]) -> VehicleType:
+    """A station's local vehicles (``local_per_station`` of the local type, stationed there),
+    leaving no earlier than ``ready[station]`` (the trunk has unloaded there)."""
+    relay = runner.scenario.relay
     assert relay is not None
     local_type = runner.vehicle_types([relay.local_vehicle])[0]
-    fleets = [leave_after(replace(local_type, id=f"{local_type.id}@{station.id}",
-                                  depot=station.id, count=relay.local_per_station),
-                          ready.get(station.id, 0))
-              for station in stations]
+    return leave_after(replace(local_type, id=f"{local_type.id}@{station.id}", depot=station.id,
+                               count=relay.local_per_station), ready.get(station.id, 0))
+
+
+def _local_leg(runner: Runner, stations: Sequence[Depot], ready: Mapping[str, int]) -> Leg:
+    """Every station's local rounds as one problem, so the solver chooses each village's
+    station within each station's fleet."""
+    sc = runner.scenario
     problem = runner.problem("local rounds", stations, [s for s in sc.stops if has_load(s)],
-                             fleets)
+                             [_station_fleet(runner, station, ready) for station in stations])
     (leg,) = runner.solve(Echelon.LOCAL, [problem])
     return leg
 
@@ -73,22 +76,16 @@ def _station_legs(runner: Runner, stations: Sequence[Depot], legs: Sequence[Leg]
     """The local rounds solved again station by station, each station keeping the visits it
     made in ``legs`` (so the trunk's loads stay as planned), its vehicles leaving no earlier
     than ``ready[station]``."""
-    sc = runner.scenario
-    relay = sc.relay
-    assert relay is not None
-    local_type = runner.vehicle_types([relay.local_vehicle])[0]
     problems = []
     for station in stations:
         visits = [(leg, sid) for leg in legs for r in leg.plan.routes if r.depot == station.id
                   for sid in r.stops]
         if not visits:
             continue
-        fleet = leave_after(replace(local_type, id=f"{local_type.id}@{station.id}",
-                                    depot=station.id, count=relay.local_per_station),
-                            ready.get(station.id, 0))
         problems.append(runner.problem(
             f"local {station.name or station.id}", [station],
-            [leg.problem.stop_by_id[sid] for leg, sid in visits], [fleet],
+            [leg.problem.stop_by_id[sid] for leg, sid in visits],
+            [_station_fleet(runner, station, ready)],
             location_of={sid: leg.location(sid) for leg, sid in visits}))
     return runner.solve(Echelon.LOCAL, problems)
 
