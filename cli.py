@@ -105,6 +105,11 @@ _engine_option = click.option(
     "--engine", type=click.Choice(sorted(ENGINES)), default=None,
     help="Routing engine [default: the scenario's solver.engine].")
 
+_jobs_option = click.option(
+    "--jobs", type=click.IntRange(min=1), default=None,
+    help="How many independent routing problems of a strategy (each carrier's day, the feeders, "
+         "the relay's stations) to solve at once, each with its own budget [default: one per "
+         "core]; --jobs 1 solves them in turn, letting the auto engine use every core for each.")
 _fleet_option = click.option(
     "--fleet", "fleet", multiple=True, metavar="TYPE=N",
     help="Own N vehicles of vehicle type TYPE instead of the scenario's count; repeatable, e.g. "
@@ -179,15 +184,16 @@ def _step_printer(verbose: bool) -> StepProgress:
 @click.option("--sheets", "with_sheets", is_flag=True,
               help="Also write printable route sheets (sheets.pdf, sheets.html) into --out.")
 @_fleet_option
+@_jobs_option
 @click.option("-v", "--verbose", is_flag=True, help="Print the time each step took.")
 def solve(scenario: Path, out_dir: Path, time_limit: float | None, seed: int | None,
           engine: str | None, cache_dir: Path, tiles: bool, verbose: bool,
           strategy: str = "consolidated", with_sheets: bool = False,
-          fleet: tuple[str, ...] = ()) -> None:
+          fleet: tuple[str, ...] = (), jobs: int | None = None) -> None:
     """Plan one day of deliveries for SCENARIO and write the plan, GeoJSON and map to --out."""
     hook = _step_printer(verbose)
     sc = _with_fleet(load_scenario(scenario), fleet)
-    settings = settings_for(sc, time_limit_s=time_limit, seed=seed)
+    settings = settings_for(sc, time_limit_s=time_limit, seed=seed, jobs=jobs)
     hook.expect("solve", settings.time_limit_s)
     timings = Timings(hook=hook)
     geography = locate(sc, timings=timings, cache_dir=cache_dir)
@@ -254,11 +260,13 @@ def solve(scenario: Path, out_dir: Path, time_limit: float | None, seed: int | N
               help="Also write printable route sheets (sheets.pdf, sheets.html) into each "
                    "strategy's folder.")
 @_fleet_option
+@_jobs_option
 @click.option("-v", "--verbose", is_flag=True, help="Print the time each step took.")
 def compare(scenario: Path, out_dir: Path, strategy_list: str, cost_model_files: tuple[str, ...],
             time_limit: float | None, seed: int | None, engine: str | None, cache_dir: Path,
             verbose: bool, with_sheets: bool = False, check_convergence: bool = False,
-            with_coalitions: bool = False, fleet: tuple[str, ...] = ()) -> None:
+            with_coalitions: bool = False, fleet: tuple[str, ...] = (),
+            jobs: int | None = None) -> None:
     """Solve every strategy on SCENARIO and compare cost, distance, vehicles and CO2.
 
     Savings are in cost per parcel delivered, like for like: a strategy that leaves villages
@@ -271,7 +279,7 @@ def compare(scenario: Path, out_dir: Path, strategy_list: str, cost_model_files:
                                  f"choose from {', '.join(STRATEGIES)}", param_hint="--strategies")
     models = [load_cost_model(f) for f in cost_model_files]
     sc = _with_fleet(load_scenario(scenario), fleet)
-    settings = settings_for(sc, time_limit_s=time_limit, seed=seed)
+    settings = settings_for(sc, time_limit_s=time_limit, seed=seed, jobs=jobs)
     comparison = compare_strategies(sc, settings, strategies=strategies, cost_models=models,
                                     engine=engine, cache_dir=cache_dir,
                                     hook=_step_printer(verbose),

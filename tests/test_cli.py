@@ -213,9 +213,10 @@ def test_the_seed_reaches_the_engine_and_the_same_seed_gives_the_same_plan(solve
 
     monkeypatch.setitem(ENGINES, "ortools", Recording)
     out, _ = solved
+    # --jobs 1: the recording engine sees every leg's search in this process
     result = CliRunner().invoke(main, ["solve", str(SMALL / "scenario.toml"), "--out",
                                        str(tmp_path), "--time-limit", "1", "--seed", "3",
-                                       "--cache-dir", str(out.parent / "cache")])
+                                       "--jobs", "1", "--cache-dir", str(out.parent / "cache")])
     assert result.exit_code == 0, result.output
     first = json.loads((out / "plan.json").read_text(encoding="utf-8"))
     # every leg (a feeder per carrier away from the hub, the shared fleet) is solved with it

@@ -21,6 +21,10 @@ class PlanError(RuralRouteError):
         more = f" (and {len(violations) - 1} more)" if len(violations) > 1 else ""
         super().__init__(f"plan failed the check: {head}{more}")
 
+    def __reduce__(self) -> tuple[type[PlanError], tuple[list[str]]]:
+        """Pickle by the violations (a plan checked in another process raises it here)."""
+        return (PlanError, (self.violations,))
+
 
 class SearchError(RuralRouteError):
     """An engine's search fell short: no solution, or stops left out that a vehicle could serve.

@@ -122,7 +122,9 @@ def run_cell(cell: Cell) -> CellOutcome:
     try:
         scenario = variant(load_scenario(cell.scenario_file), fleet=cell.fleet,
                            demand_scale=cell.demand_scale)
-        settings = settings_for(scenario, time_limit_s=cell.time_limit_s, seed=cell.seed)
+        # the cells are what a sweep runs side by side: a cell's legs are solved in turn
+        settings = settings_for(scenario, time_limit_s=cell.time_limit_s, seed=cell.seed,
+                                jobs=1)
         if cell.solution_limit is not None:
             settings = replace(settings, solution_limit=cell.solution_limit)
         result = run_strategy(scenario, cell.strategy, settings, engine=cell.engine,

@@ -46,6 +46,7 @@ from routing.solving.feasibility import (
     servable_alone,
 )
 from routing.solving.objective import plan_objective
+from routing.solving.parallel import solve_all, workers_for
 from routing.solving.registry import ENGINES, make_engine
 from routing.solving.solve import solve_checked
 
@@ -84,6 +85,8 @@ __all__ = [
     "route_feasible",
     "schedule",
     "servable_alone",
+    "solve_all",
     "solve_checked",
     "unserved_reason",
+    "workers_for",
 ]

@@ -34,7 +34,7 @@ from routing.core import (
 )
 from routing.inputs import Scenario
 from routing.pipeline import Geography, Timings, budget_s
-from routing.solving import CheckReport, Engine, SolveSettings, solve_checked
+from routing.solving import CheckReport, Engine, SolveSettings, solve_all
 
 
 def has_load(stop: Stop) -> bool:
@@ -233,15 +233,14 @@ class Runner:
         return LegProblem(label, problem, where)
 
     def solve(self, echelon: Echelon, problems: Sequence[LegProblem]) -> list[Leg]:
-        """Solve and check each problem of ``echelon`` within its own budget."""
-        legs = []
-        for p in problems:
-            budget = self.budget_of(p.problem)
-            plan, check = solve_checked(p.problem, self.engine,
-                                        replace(self.settings, time_limit_s=budget))
-            legs.append(Leg(p.label, echelon, p.problem, plan, check, budget_s=budget,
-                            location_of=p.location_of))
-        return legs
+        """Solve and check each problem of ``echelon`` within its own budget, side by side on
+        the cores (:func:`solve_all`): they do not depend on each other."""
+        budgets = [self.budget_of(p.problem) for p in problems]
+        solved = solve_all([(p.problem, replace(self.settings, time_limit_s=budget))
+                            for p, budget in zip(problems, budgets, strict=True)], self.engine)
+        return [Leg(p.label, echelon, p.problem, plan, check, budget_s=budget,
+                    location_of=p.location_of)
+                for p, budget, (plan, check) in zip(problems, budgets, solved, strict=True)]
 
     def feeders(self, hub: str) -> list[Leg]:
         """Each carrier's vans bringing all its parcels from its branch to ``hub`` (split into

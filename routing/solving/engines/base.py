@@ -14,7 +14,9 @@ DROPPED_BY_ENGINE = "left out by the solver"
 @dataclass(frozen=True)
 class SolveSettings:
     """How long and how to search. ``solution_limit`` caps work instead of time, for bit-identical
-    reruns (wall-clock limits let a faster or busier machine search further)."""
+    reruns (wall-clock limits let a faster or busier machine search further). ``jobs`` is how
+    many independent routing problems of one strategy (legs that do not wait for each other) may
+    be solved at once, each with its own budget; None means one per core. Engines ignore it."""
 
     time_limit_s: float = 30.0
     seed: int = 1
@@ -22,11 +24,14 @@ class SolveSettings:
     metaheuristic: str = "GUIDED_LOCAL_SEARCH"
     objective: Objective = Objective.DISTANCE
     solution_limit: int | None = None
+    jobs: int | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "objective", Objective.parse(self.objective, "objective"))
         if self.time_limit_s <= 0:
             raise ModelError(f"time_limit_s: must be > 0, got {self.time_limit_s}")
+        if self.jobs is not None and self.jobs < 1:
+            raise ModelError(f"jobs: must be >= 1, got {self.jobs}")
 
 
 class Engine(Protocol):

@@ -81,7 +81,8 @@ def trips_result() -> StrategyResult:
                 parcels_by_carrier={"a": sum(s.parcels for s in mine)})
     a_van = scenario.vehicle_type_by_id["a-van"]
     fed = runner.problem("feeder a", [depots["a-branch"]], [load], [a_van],
-                         location_of={"jdc": "jdc"}, per_parcel_s=0)
+                         location_of={"jdc": "jdc"},
+                         service_at={"jdc": scenario.service.per_stop_s})
     feeder = _leg("feeder a", Echelon.FEEDER, fed.problem,
                   [timed(fed.problem, "a-van-01", a_van, ("jdc",), 8 * 3600)],
                   dict(fed.location_of))

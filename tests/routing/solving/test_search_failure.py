@@ -71,7 +71,7 @@ def test_a_failed_search_exits_1_with_one_line_and_writes_no_plan(monkeypatch, t
     monkeypatch.setitem(ENGINES, "pyvrp", NoSolution)
     out = tmp_path / "out"
     result = CliRunner().invoke(main, ["solve", str(SMALL / "scenario.toml"), "--out", str(out),
-                                       "--time-limit", "1", "--engine", "ortools",
+                                       "--time-limit", "1", "--engine", "ortools", "--jobs", "1",
                                        "--cache-dir", str(tmp_path / "cache")])
     assert result.exit_code == 1, result.output
     (line,) = [ln for ln in result.output.splitlines() if ln.startswith("error:")]
@@ -100,7 +100,7 @@ def test_a_retried_search_is_said_on_the_terminal_and_in_plan_json(monkeypatch, 
     FirstTryDrops.calls = 0
     out = tmp_path / "out"
     result = CliRunner().invoke(main, ["solve", str(SMALL / "scenario.toml"), "--out", str(out),
-                                       "--time-limit", "1", "--engine", "ortools",
+                                       "--time-limit", "1", "--engine", "ortools", "--jobs", "1",
                                        "--cache-dir", str(tmp_path / "cache")])
     assert result.exit_code == 0, result.output
     # the first leg solved, the EMS feeder, gets the dropping first try
