@@ -124,7 +124,8 @@ def dask_client(*, scheduler: str | None = None, workers: int | None = None,
         try:
             yield client
         finally:
-            client.close()  # type: ignore[no-untyped-call]
+            # bounded, so Ctrl-C returns promptly even with the cluster's workers gone
+            client.close(timeout=10)  # type: ignore[no-untyped-call]
         return
     cluster = LocalCluster(  # type: ignore[no-untyped-call]
         n_workers=workers or default_workers(), threads_per_worker=1, processes=True,

@@ -113,7 +113,7 @@ def test_a_killed_worker_and_an_interrupted_sweep_lose_no_cell_and_rerun_fills_t
     time.sleep(0.5)
     assert driver.poll() is None, "with no worker left the sweep must still be waiting"
     driver.send_signal(signal.SIGINT)
-    assert driver.wait(timeout=30) == 130, procs.log("sweep-1")
+    assert driver.wait(timeout=90) == 130, procs.log("sweep-1")
     assert "interrupted: every recorded cell is kept" in procs.log("sweep-1")
 
     before = {p.name: p.stat().st_mtime_ns for p in store.files()}
@@ -122,7 +122,7 @@ def test_a_killed_worker_and_an_interrupted_sweep_lose_no_cell_and_rerun_fills_t
 
     _worker(procs, "worker-2", address)
     rerun = subprocess.run([sys.executable, *sweep_args], cwd=REPO, env=_env(),
-                           capture_output=True, text=True, timeout=120,
+                           capture_output=True, text=True, timeout=180,
                            stdin=subprocess.DEVNULL)
     assert rerun.returncode == 0, rerun.stderr
     assert (f"{len(SEEDS)} cells, {len(before)} already recorded, "
