@@ -52,7 +52,7 @@ from routing.core.model import (
     travel_profile,
 )
 from routing.core.problem import build_problem
-from routing.core.splits import apportion, fits_whole, split_stop
+from routing.core.splits import apportion, fits_whole, joined, split_stop
 
 __all__ = [
     "COST_SEPARATOR",
@@ -90,6 +90,7 @@ __all__ = [
     "build_problem",
     "expand_fleet",
     "fits_whole",
+    "joined",
     "price",
     "priced",
     "saving_pct",

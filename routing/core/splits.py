@@ -83,3 +83,16 @@ def split_stop(stop: Stop, vehicle_types: Sequence[VehicleType]) -> tuple[Stop, 
             if all(fits_whole(p, [vt]) for p in parts):
                 return tuple(parts)
     return (stop,)
+
+
+def joined(stop: Stop, parts: Sequence[Stop]) -> Stop:
+    """``stop`` (its id, name and place) carrying the sum of ``parts``' loads and carriers'
+    parcels: what a vehicle brings for several visits at once (a station's trunk load, a
+    carrier's feeder load, a village's visits served together)."""
+    carriers: dict[str, int] = {}
+    for part in parts:
+        for carrier, n in part.parcels_by_carrier.items():
+            carriers[carrier] = carriers.get(carrier, 0) + n
+    return replace(stop, parcels=sum(p.parcels for p in parts),
+                   weight_kg=sum(p.weight_kg for p in parts),
+                   produce_kg=sum(p.produce_kg for p in parts), parcels_by_carrier=carriers)

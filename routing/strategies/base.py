@@ -28,6 +28,7 @@ from routing.core import (
     Why,
     apportion,
     build_problem,
+    joined,
     price,
     priced,
     split_stop,
@@ -221,8 +222,9 @@ class Runner:
         skip = {s.id: geo.too_far[where.get(s.id, s.id)] for s in visits
                 if where.get(s.id, s.id) in geo.too_far}
         skip.update(excluded or {})
-        fixed = {s.id: (service_at or {})[where.get(s.id, s.id)] for s in visits
-                 if where.get(s.id, s.id) in (service_at or {})}
+        service_at = service_at or {}
+        fixed = {s.id: service_at[where.get(s.id, s.id)] for s in visits
+                 if where.get(s.id, s.id) in service_at}
         problem = build_problem(
             name=f"{self.scenario.name}:{label}", depots=depots, stops=visits,
             vehicle_types=vehicle_types, ids=labels, distance_m=pick(geo.matrices.distance_m),
@@ -250,18 +252,17 @@ class Runner:
         per_carrier = carrier_stops(sc)
         problems = []
         for carrier in sc.carriers:
-            mine = per_carrier[carrier.id]
-            parcels, weight = sum(s.parcels for s in mine), sum(s.weight_kg for s in mine)
-            if carrier.depot == hub or not (parcels or weight):
+            hub_depot = depots[hub]
+            load = replace(joined(Stop(hub, hub_depot.name, hub_depot.lon, hub_depot.lat,
+                                       parcels=0, weight_kg=0), per_carrier[carrier.id]),
+                           produce_kg=0)  # the vans bring parcels; produce rides the pooled fleet
+            if carrier.depot == hub or not (load.parcels or load.weight_kg):
                 continue
-            load = Stop(hub, depots[hub].name, depots[hub].lon, depots[hub].lat,
-                        parcels=parcels, weight_kg=weight,
-                        parcels_by_carrier={carrier.id: parcels})
             types = [vt if sc.feeders.depart_s is None else
                      replace(vt, shift_start_s=sc.feeders.depart_s)
                      for vt in self.vehicle_types(carrier.vehicles)]
             problems.append(self.problem(f"feeder {carrier.id}", [depots[carrier.depot]],
-                                         [load], types, location_of={hub: hub},
+                                         [load], types,
                                          service_at={hub: sc.service.per_stop_s}))
         return self.solve(Echelon.FEEDER, problems)
 

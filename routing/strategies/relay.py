@@ -26,6 +26,7 @@ from routing.core import (
     Unserved,
     VehicleType,
     Why,
+    joined,
 )
 from routing.strategies.base import (
     Leg,
@@ -98,10 +99,9 @@ def _station_loads(legs: Sequence[Leg]) -> list[Stop]:
         depots.update(leg.problem.depot_by_id)
         for route in leg.plan.routes:
             served[route.depot] += [leg.problem.stop_by_id[s] for s in route.stops]
-    return [Stop(d, depots[d].name, depots[d].lon, depots[d].lat,
-                 parcels=sum(s.parcels for s in stops),
-                 weight_kg=sum(s.weight_kg for s in stops),
-                 produce_kg=sum(s.produce_kg for s in stops))
+    # pooled parcels: a station's load keeps no carrier split
+    return [replace(joined(Stop(d, depots[d].name, depots[d].lon, depots[d].lat, parcels=0,
+                                weight_kg=0), stops), parcels_by_carrier={})
             for d, stops in served.items() if stops]
 
 
@@ -118,18 +118,8 @@ def _direct_stops(direct: Mapping[str, Direct]) -> list[Stop]:
     parts: dict[str, list[Direct]] = defaultdict(list)
     for d in direct.values():
         parts[d.village].append(d)
-    out = []
-    for village, ds in parts.items():
-        first = ds[0].visit
-        carriers: dict[str, int] = defaultdict(int)
-        for d in ds:
-            for c, n in d.visit.parcels_by_carrier.items():
-                carriers[c] += n
-        out.append(replace(first, id=village, parcels=sum(d.visit.parcels for d in ds),
-                           weight_kg=sum(d.visit.weight_kg for d in ds),
-                           produce_kg=sum(d.visit.produce_kg for d in ds),
-                           parcels_by_carrier=dict(carriers)))
-    return out
+    return [joined(replace(ds[0].visit, id=village), [d.visit for d in ds])
+            for village, ds in parts.items()]
 
 
 def _trunk_leg(runner: Runner, trunk_types: Sequence[VehicleType],
