@@ -86,7 +86,7 @@ from routing.research import (
     write_study_csvs,
 )
 from routing.research import Progress as SweepProgress
-from routing.solving import ENGINES, SolveSettings
+from routing.solving import DECOMPOSE_MIN_STOPS, ENGINES, SolveSettings
 from routing.strategies import Comparison, compare_strategies, run_strategy, with_fleet
 
 #: How many unserved villages ``solve`` lists on the terminal; plan.json lists them all.
@@ -110,6 +110,12 @@ _jobs_option = click.option(
     help="How many independent routing problems of a strategy (each carrier's day, the feeders, "
          "the relay's stations) to solve at once, each with its own budget [default: one per "
          "core]; --jobs 1 solves them in turn, letting the auto engine use every core for each.")
+_decompose_option = click.option(
+    "--decompose/--no-decompose", default=None,
+    help="Solve a big multi-depot problem (a region) by parts: one cluster of villages per hub "
+         "(by county where the scenario has county boundaries), side by side, then improved as "
+         "a whole [default: when vehicles start from several depots and there are more than "
+         f"{DECOMPOSE_MIN_STOPS} villages].")
 _fleet_option = click.option(
     "--fleet", "fleet", multiple=True, metavar="TYPE=N",
     help="Own N vehicles of vehicle type TYPE instead of the scenario's count; repeatable, e.g. "
@@ -185,15 +191,18 @@ def _step_printer(verbose: bool) -> StepProgress:
               help="Also write printable route sheets (sheets.pdf, sheets.html) into --out.")
 @_fleet_option
 @_jobs_option
+@_decompose_option
 @click.option("-v", "--verbose", is_flag=True, help="Print the time each step took.")
 def solve(scenario: Path, out_dir: Path, time_limit: float | None, seed: int | None,
           engine: str | None, cache_dir: Path, tiles: bool, verbose: bool,
           strategy: str = "consolidated", with_sheets: bool = False,
-          fleet: tuple[str, ...] = (), jobs: int | None = None) -> None:
+          fleet: tuple[str, ...] = (), jobs: int | None = None,
+          decompose: bool | None = None) -> None:
     """Plan one day of deliveries for SCENARIO and write the plan, GeoJSON and map to --out."""
     hook = _step_printer(verbose)
     sc = _with_fleet(load_scenario(scenario), fleet)
-    settings = settings_for(sc, time_limit_s=time_limit, seed=seed, jobs=jobs)
+    settings = settings_for(sc, time_limit_s=time_limit, seed=seed, jobs=jobs,
+                            decompose=decompose)
     hook.expect("solve", settings.time_limit_s)
     timings = Timings(hook=hook)
     geography = locate(sc, timings=timings, cache_dir=cache_dir)
@@ -261,12 +270,13 @@ def solve(scenario: Path, out_dir: Path, time_limit: float | None, seed: int | N
                    "strategy's folder.")
 @_fleet_option
 @_jobs_option
+@_decompose_option
 @click.option("-v", "--verbose", is_flag=True, help="Print the time each step took.")
 def compare(scenario: Path, out_dir: Path, strategy_list: str, cost_model_files: tuple[str, ...],
             time_limit: float | None, seed: int | None, engine: str | None, cache_dir: Path,
             verbose: bool, with_sheets: bool = False, check_convergence: bool = False,
             with_coalitions: bool = False, fleet: tuple[str, ...] = (),
-            jobs: int | None = None) -> None:
+            jobs: int | None = None, decompose: bool | None = None) -> None:
     """Solve every strategy on SCENARIO and compare cost, distance, vehicles and CO2.
 
     Savings are in cost per parcel delivered, like for like: a strategy that leaves villages
@@ -279,7 +289,8 @@ def compare(scenario: Path, out_dir: Path, strategy_list: str, cost_model_files:
                                  f"choose from {', '.join(STRATEGIES)}", param_hint="--strategies")
     models = [load_cost_model(f) for f in cost_model_files]
     sc = _with_fleet(load_scenario(scenario), fleet)
-    settings = settings_for(sc, time_limit_s=time_limit, seed=seed, jobs=jobs)
+    settings = settings_for(sc, time_limit_s=time_limit, seed=seed, jobs=jobs,
+                            decompose=decompose)
     comparison = compare_strategies(sc, settings, strategies=strategies, cost_models=models,
                                     engine=engine, cache_dir=cache_dir,
                                     hook=_step_printer(verbose),
@@ -421,8 +432,9 @@ def bench(paths: tuple[Path, ...], engines: tuple[str, ...], time_limit: float, 
 @click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path),
               default=Path(".cache/ruralroute"), show_default=True,
               help="Where workers cache travel matrices (shared by the cells of a county).")
+@_decompose_option
 def sweep(sweep_file: Path, results: Path, scheduler: str | None, workers: int | None,
-          cache_dir: Path) -> None:
+          cache_dir: Path, decompose: bool | None = None) -> None:
     """Run the grid of solves SWEEP_FILE describes on Dask and record every cell in --out.
 
     The grid is scenarios (files or counties) x strategies x fleets x demand scales x seeds;
@@ -436,7 +448,8 @@ def sweep(sweep_file: Path, results: Path, scheduler: str | None, workers: int |
     if spec.counties and spec.county_osm is not None:
         console.print(f"building {len(spec.counties)} county scenarios from "
                       f"{spec.county_osm.name} into {results / 'scenarios'}", soft_wrap=True)
-    cells = expand(spec, scenarios_dir=results / "scenarios", cache_dir=cache_dir)
+    cells = expand(spec, scenarios_dir=results / "scenarios", cache_dir=cache_dir,
+                   decompose=decompose)
     results.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(sweep_file, results / f"sweep-{spec.name}.toml")
     recorded = store.done() & {c.key for c in cells}

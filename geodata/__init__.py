@@ -5,7 +5,8 @@ The bottom layer of ruralroute: it imports nothing from ``routing`` (its errors 
 
 * :mod:`~geodata.roads` — the drivable road graph of an OSM file;
 * :mod:`~geodata.places` — settlements and administrative boundaries;
-* :mod:`~geodata.counties` — county boundaries (``admin_level=6``) as polygons;
+* :mod:`~geodata.counties` — county boundaries (``admin_level=6``) as polygons, and the county
+  boundary files (GeoJSON) a scenario may name;
 * :mod:`~geodata.snapping` — places snapped onto the nearest road;
 * :mod:`~geodata.profiles` — the roads as a slower or restricted vehicle sees them;
 * :mod:`~geodata.matrices` — all-pairs distance and travel-time matrices (cached);
@@ -15,7 +16,15 @@ The bottom layer of ruralroute: it imports nothing from ``routing`` (its errors 
 
 from __future__ import annotations
 
-from geodata.counties import County, find_county, read_counties
+from geodata.counties import (
+    County,
+    CountyBoundary,
+    county_of,
+    find_county,
+    load_counties,
+    read_counties,
+    save_counties,
+)
 from geodata.errors import InputError, ModelError, NetworkError, RuralRouteError
 from geodata.geometry import road_lines, route_geometries, route_geometry, simplify_for_display
 from geodata.matrices import UNREACHABLE, TravelMatrices, travel_matrices
@@ -40,6 +49,7 @@ __all__ = [
     "NO_STOPPING_HIGHWAYS",
     "UNREACHABLE",
     "County",
+    "CountyBoundary",
     "InputError",
     "ModelError",
     "NetworkError",
@@ -49,8 +59,10 @@ __all__ = [
     "Snap",
     "TravelMatrices",
     "buffer_lonlat",
+    "county_of",
     "figure_bytes",
     "find_county",
+    "load_counties",
     "profile_network",
     "read_boundary",
     "read_counties",
@@ -60,6 +72,7 @@ __all__ = [
     "route_geometries",
     "route_geometry",
     "route_sheet_map",
+    "save_counties",
     "simplify_for_display",
     "snap_points",
     "travel_matrices",

@@ -160,10 +160,11 @@ def write_scenario(path: str | Path, scenario: Scenario, *, header: Sequence[str
     to an equal :class:`Scenario` (up to the paths, which name the same files).
 
     The stops go to :data:`STOPS_FILE` beside it and the stations, if any, to
-    :data:`STATIONS_FILE` (with their English names, by id, where given); the road and boundary
-    files and a cost model that is not a shipped one are named by paths relative to the file's
-    folder. ``header`` lines are written first as ``#`` comments: TOML writers keep no
-    comments, so what a reader of the file should know goes there. Returns the files written.
+    :data:`STATIONS_FILE` (with their English names, by id, where given); the road, boundary
+    and county boundary files (which it does not write) and a cost model that is not a shipped
+    one are named by paths relative to the file's folder. ``header`` lines are written first
+    as ``#`` comments: TOML writers keep no comments, so what a reader of the file should know
+    goes there. Returns the files written.
     """
     file = Path(path)
     folder = file.parent
@@ -233,6 +234,8 @@ def _network_table(network: NetworkSpec, folder: Path) -> dict[str, Any]:
     table: dict[str, Any] = {"osm": _relative_to(network.osm, folder)}
     if network.boundary is not None:
         table["boundary"] = _relative_to(network.boundary, folder)
+    if network.counties is not None:
+        table["counties"] = _relative_to(network.counties, folder)
     table["max_access_m"] = network.max_access_m
     if network.speeds_kmh:
         table["speeds_kmh"] = dict(network.speeds_kmh)

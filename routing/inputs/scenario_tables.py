@@ -29,12 +29,15 @@ METAHEURISTICS = ("GUIDED_LOCAL_SEARCH", "SIMULATED_ANNEALING", "TABU_SEARCH", "
 
 @dataclass(frozen=True)
 class NetworkSpec:
-    """Where the roads come from and how fast vehicles drive on each class."""
+    """Where the roads come from, how fast vehicles drive on each class, and the county
+    boundary file (:func:`geodata.load_counties`) that lets a multi-depot plan be split by
+    county, if the scenario has one."""
 
     osm: Path
     boundary: Path | None = None
     speeds_kmh: Mapping[str, float] = field(default_factory=dict)
     max_access_m: float = 5_000.0
+    counties: Path | None = None
 
 
 @dataclass(frozen=True)
@@ -201,7 +204,8 @@ def _check_refs(file: Path, where: str, values: Iterable[str], known: Collection
 
 
 def read_network(file: Path, base: Path, data: dict[str, Any]) -> NetworkSpec:
-    """``[network]``: the OSM file (and optional boundary), road speeds and the access limit."""
+    """``[network]``: the OSM file (and optional boundary and county boundaries), road speeds and
+    the access limit."""
     net = Table(file, "network", data)
     speeds = net.get("speeds_kmh", dict, {})
     for road_class, speed in speeds.items():
@@ -209,12 +213,15 @@ def read_network(file: Path, base: Path, data: dict[str, Any]) -> NetworkSpec:
             raise InputError(file, f"network.speeds_kmh.{road_class}",
                              f"must be a speed > 0 in km/h, got {speed!r}")
     boundary = net.get("boundary", str, "")
+    counties = net.get("counties", str, "")
     network = NetworkSpec(
         osm=_existing(file, "network.osm", relative(base, net.get("osm", str))),
         boundary=(_existing(file, "network.boundary", relative(base, boundary))
                   if boundary else None),
         speeds_kmh={k: float(v) for k, v in speeds.items()},
         max_access_m=net.get("max_access_m", float, 5_000.0),
+        counties=(_existing(file, "network.counties", relative(base, counties))
+                  if counties else None),
     )
     net.done()
     unknown_roads = sorted(set(speeds) - set(HIGHWAY_CLASSES))

@@ -15,6 +15,8 @@ from geodata import (
     RoadNetwork,
     Snap,
     TravelMatrices,
+    county_of,
+    load_counties,
     profile_network,
     read_boundary,
     read_road_network,
@@ -39,6 +41,9 @@ class Geography:
     #: Each restricted travel profile's own road network and snaps, which its matrices and so
     #: its drawn routes follow.
     profile_roads: dict[str, tuple[RoadNetwork, dict[str, Snap]]] = field(default_factory=dict)
+    #: The county (``[network] counties``) each depot, station and village lies in; a place
+    #: in none is absent. A decomposed solve clusters villages by it.
+    county_of: dict[str, str] = field(default_factory=dict)
 
     def roads_for(self, profile: str) -> tuple[RoadNetwork, dict[str, Snap]]:
         """The road network and snaps a vehicle of travel ``profile`` drives on."""
@@ -95,4 +100,7 @@ def locate(scenario: Scenario, *, timings: Timings, cache_dir: Path | None = Non
     notes.append(f"road graph: {network.nodes_total - dropped:,} of {network.nodes_total:,} "
                  f"drivable nodes in the largest strongly connected component, "
                  f"{len(snaps):,} places snapped onto it")
-    return Geography(network, snaps, matrices, too_far, tuple(notes), profiles, profile_roads)
+    counties = (county_of(points, load_counties(scenario.network.counties))
+                if scenario.network.counties else {})
+    return Geography(network, snaps, matrices, too_far, tuple(notes), profiles, profile_roads,
+                     counties)

@@ -7,19 +7,22 @@ from routing.solving import SolveSettings
 
 
 def settings_for(scenario: Scenario, *, time_limit_s: float | None = None,
-                 seed: int | None = None, jobs: int | None = None) -> SolveSettings:
+                 seed: int | None = None, jobs: int | None = None,
+                 decompose: bool | None = None) -> SolveSettings:
     """The scenario's solver settings, with command-line overrides where given.
 
     ``time_limit_s`` (``--time-limit``, else ``solver.time_limit_s``) is the budget of a
     problem the size of the consolidated one; see :func:`budget_s`. ``jobs`` (``--jobs``) is
-    how many legs are solved at once (None: one per core).
+    how many legs are solved at once (None: one per core); ``decompose``
+    (``--decompose/--no-decompose``) whether big multi-depot problems are solved by parts
+    (None: by their size, :func:`~routing.solving.decomposes`).
     """
     spec = scenario.solver
     return SolveSettings(
         time_limit_s=spec.time_limit_s if time_limit_s is None else time_limit_s,
         seed=spec.seed if seed is None else seed, first_solution=spec.first_solution,
         metaheuristic=spec.metaheuristic, objective=spec.objective,
-        solution_limit=spec.solution_limit, jobs=jobs)
+        solution_limit=spec.solution_limit, jobs=jobs, decompose=decompose)
 
 
 #: A routing problem is budgeted as if it had at least this many stops (or as many as the
@@ -59,4 +62,5 @@ def settings_document(settings: SolveSettings) -> dict[str, object]:
     return {"time_limit_s": settings.time_limit_s, "budget_rule": BUDGET_RULE,
             "first_solution": settings.first_solution,
             "metaheuristic": settings.metaheuristic, "objective": settings.objective,
-            "solution_limit": settings.solution_limit, "jobs": settings.jobs}
+            "solution_limit": settings.solution_limit, "jobs": settings.jobs,
+            "decompose": settings.decompose}

@@ -46,6 +46,8 @@ class Cell:
     area_km2: float | None = None
     cache_dir: str | None = None
     fleet_size: int = 0
+    #: Whether big multi-depot problems are solved by parts (``--decompose``); None: by size.
+    decompose: bool | None = None
 
     def __post_init__(self) -> None:
         if self.strategy not in tuple(Strategy):
@@ -73,7 +75,7 @@ class Cell:
             "fleet_size": int(self.fleet_size),
             "demand_scale": float(self.demand_scale), "seed": int(self.seed),
             "time_limit_s": float(self.time_limit_s), "solution_limit": self.solution_limit,
-            "engine": self.engine,
+            "engine": self.engine, "decompose": self.decompose,
             "cost_models": ",".join(Path(p).stem for p in self.cost_models),
             "villages": int(self.villages), "area_km2": self.area_km2,
             "villages_per_km2": density,
@@ -147,13 +149,14 @@ def scenario_digest(scenario: Scenario) -> str:
 
 def cell_key(*, scenario: str, strategy: Strategy, fleet: Mapping[str, int], demand_scale: float,
              seed: int, time_limit_s: float, solution_limit: int | None, engine: str,
-             cost_models: Sequence[str]) -> str:
+             cost_models: Sequence[str], decompose: bool | None = None) -> str:
     """A stable 16-hex-digit key for a cell from the digests and values of all its inputs."""
     payload = json.dumps({
         "scenario": scenario, "strategy": strategy, "fleet": dict(sorted(fleet.items())),
         "demand_scale": float(demand_scale), "seed": int(seed),
         "time_limit_s": float(time_limit_s), "solution_limit": solution_limit,
-        "engine": engine, "cost_models": list(cost_models), "code": code_digest()},
+        "engine": engine, "cost_models": list(cost_models), "decompose": decompose,
+        "code": code_digest()},
         sort_keys=True)
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()[:16]
 
@@ -184,8 +187,10 @@ def build_county_scenarios(spec: SweepSpec, out_dir: Path) -> list[tuple[str, Pa
     return built
 
 
-def expand(spec: SweepSpec, *, scenarios_dir: Path, cache_dir: Path | None = None) -> list[Cell]:
+def expand(spec: SweepSpec, *, scenarios_dir: Path, cache_dir: Path | None = None,
+           decompose: bool | None = None) -> list[Cell]:
     """Every cell of the grid in a stable order, with its key; checks fleets against scenarios.
+    ``decompose`` (``--decompose/--no-decompose``) goes into every cell.
 
     County scenarios are built into ``scenarios_dir`` first (kept there, reused by reruns).
     """
@@ -214,7 +219,7 @@ def expand(spec: SweepSpec, *, scenarios_dir: Path, cache_dir: Path | None = Non
                                        demand_scale=scale, seed=seed,
                                        time_limit_s=spec.time_limit_s,
                                        solution_limit=spec.solution_limit, engine=spec.engine,
-                                       cost_models=model_digests)
+                                       cost_models=model_digests, decompose=decompose)
                         cells.append(Cell(
                             key=key, sweep=spec.name, scenario=scenario.name,
                             scenario_file=str(file.resolve()), county=county, strategy=strategy,
@@ -223,7 +228,7 @@ def expand(spec: SweepSpec, *, scenarios_dir: Path, cache_dir: Path | None = Non
                             cost_models=models, solution_limit=spec.solution_limit,
                             villages=len(scenario.stops), area_km2=area,
                             cache_dir=str(cache_dir.resolve()) if cache_dir else None,
-                            fleet_size=size))
+                            fleet_size=size, decompose=decompose))
     keys = [c.key for c in cells]
     if len(set(keys)) != len(keys):
         raise InputError(spec.path, "scenarios", "two grid cells are identical (the same "

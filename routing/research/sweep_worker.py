@@ -124,7 +124,7 @@ def run_cell(cell: Cell) -> CellOutcome:
                            demand_scale=cell.demand_scale)
         # the cells are what a sweep runs side by side: a cell's legs are solved in turn
         settings = settings_for(scenario, time_limit_s=cell.time_limit_s, seed=cell.seed,
-                                jobs=1)
+                                jobs=1, decompose=cell.decompose)
         if cell.solution_limit is not None:
             settings = replace(settings, solution_limit=cell.solution_limit)
         result = run_strategy(scenario, cell.strategy, settings, engine=cell.engine,

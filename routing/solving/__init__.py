@@ -8,12 +8,22 @@
 * :mod:`~routing.solving.feasibility` — the feasibility rules every part shares;
 * :mod:`~routing.solving.checker` — the independent plan checker;
 * :mod:`~routing.solving.diagnose` — why a stop was left unserved;
-* :mod:`~routing.solving.objective` — a plan's value under the problem's objective.
+* :mod:`~routing.solving.objective` — a plan's value under the problem's objective;
+* :mod:`~routing.solving.decompose` — a big multi-depot problem solved by clusters, then whole.
 """
 
 from __future__ import annotations
 
 from routing.solving.checker import CheckReport, RouteCheck, check_plan
+from routing.solving.decompose import (
+    DECOMPOSE_MIN_STOPS,
+    Cluster,
+    assign,
+    clusters,
+    decomposes,
+    neighbour_pairs,
+    solve_decomposed,
+)
 from routing.solving.diagnose import explain_unserved, missed_stops, unserved_reason
 from routing.solving.engines import (
     DROPPED_BY_ENGINE,
@@ -51,12 +61,14 @@ from routing.solving.registry import ENGINES, make_engine
 from routing.solving.solve import solve_checked
 
 __all__ = [
+    "DECOMPOSE_MIN_STOPS",
     "DROPPED_BY_ENGINE",
     "ENGINES",
     "TUNED",
     "AutoEngine",
     "CheckReport",
     "Checkpoints",
+    "Cluster",
     "Engine",
     "Infeasible",
     "OrToolsEngine",
@@ -67,8 +79,11 @@ __all__ = [
     "Schedule",
     "SolveSettings",
     "all_servable",
+    "assign",
     "check_plan",
+    "clusters",
     "day_feasible",
+    "decomposes",
     "explain_unserved",
     "fits",
     "fleet_capacity",
@@ -79,6 +94,7 @@ __all__ = [
     "lone_trip",
     "make_engine",
     "missed_stops",
+    "neighbour_pairs",
     "plan_objective",
     "pyvrp_unsupported",
     "room_for",
@@ -87,6 +103,7 @@ __all__ = [
     "servable_alone",
     "solve_all",
     "solve_checked",
+    "solve_decomposed",
     "unserved_reason",
     "workers_for",
 ]

@@ -55,11 +55,12 @@ def retries(engine: Engine, problem: Problem, settings: SolveSettings
     return tries
 
 
-def _attempt(engine: Engine, problem: Problem, settings: SolveSettings
-             ) -> tuple[Plan | None, str]:
-    """One search: the diagnosed plan if it left out nothing it could serve, else why not."""
+def _attempt(engine: Engine, problem: Problem, settings: SolveSettings,
+             initial: Plan | None = None) -> tuple[Plan | None, str]:
+    """One search (from ``initial`` if given): the diagnosed plan if it left out nothing it
+    could serve, else why not."""
     try:
-        plan = explain_unserved(problem, engine.solve(problem, settings))
+        plan = explain_unserved(problem, engine.solve(problem, settings, initial=initial))
     except SearchError as exc:
         return None, str(exc)
     missed = missed_stops(problem, plan)
@@ -70,18 +71,20 @@ def _attempt(engine: Engine, problem: Problem, settings: SolveSettings
     return None, f"left out {len(missed)} {stops} a vehicle could serve ({shown})"
 
 
-def solve_checked(problem: Problem, engine: Engine, settings: SolveSettings
-                  ) -> tuple[Plan, CheckReport]:
+def solve_checked(problem: Problem, engine: Engine, settings: SolveSettings, *,
+                  initial: Plan | None = None) -> tuple[Plan, CheckReport]:
     """Run ``engine`` on ``problem`` (retrying a search that falls short) and check the plan.
+
+    Every search starts from ``initial``, a plan of ``problem``, when given (a warm start).
 
     Raises :class:`~routing.core.errors.SearchError` when every try falls short and
     :class:`~routing.core.errors.PlanError` when the plan breaks a rule of the checker.
     """
-    plan, failure = _attempt(engine, problem, settings)
+    plan, failure = _attempt(engine, problem, settings, initial)
     tried = [f"{engine.name} ({failure})"] if plan is None else []
     for other, other_settings, label in ([] if plan is not None
                                          else retries(engine, problem, settings)):
-        plan, failure = _attempt(other, problem, other_settings)
+        plan, failure = _attempt(other, problem, other_settings, initial)
         if plan is not None:
             plan = dataclasses.replace(plan, notes=(
                 *plan.notes, f"the first search fell short ({tried[0]}); solved with {label}"))

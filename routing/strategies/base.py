@@ -35,7 +35,14 @@ from routing.core import (
 )
 from routing.inputs import Scenario
 from routing.pipeline import Geography, Timings, budget_s
-from routing.solving import CheckReport, Engine, SolveSettings, solve_all
+from routing.solving import (
+    CheckReport,
+    Engine,
+    SolveSettings,
+    decomposes,
+    solve_all,
+    solve_decomposed,
+)
 
 
 def has_load(stop: Stop) -> bool:
@@ -238,11 +245,24 @@ class Runner:
         """Solve and check each problem of ``echelon`` within its own budget, side by side on
         the cores (:func:`solve_all`): they do not depend on each other."""
         budgets = [self.budget_of(p.problem) for p in problems]
-        solved = solve_all([(p.problem, replace(self.settings, time_limit_s=budget))
-                            for p, budget in zip(problems, budgets, strict=True)], self.engine)
+        tasks = [(p.problem, replace(self.settings, time_limit_s=budget))
+                 for p, budget in zip(problems, budgets, strict=True)]
+        whole = [k for k, (problem, s) in enumerate(tasks) if not decomposes(problem, s.decompose)]
+        found = dict(zip(whole, solve_all([tasks[k] for k in whole], self.engine), strict=True))
+        for k, (problem, s) in enumerate(tasks):
+            if k not in found:  # solved by parts, each using the cores itself
+                found[k] = solve_decomposed(problem, self.engine, s,
+                                            regions=self.regions(problems[k]))
+        solved = [found[k] for k in range(len(tasks))]
         return [Leg(p.label, echelon, p.problem, plan, check, budget_s=budget,
                     location_of=p.location_of)
                 for p, budget, (plan, check) in zip(problems, budgets, solved, strict=True)]
+
+    def regions(self, leg: LegProblem) -> dict[str, str]:
+        """The county of each depot and stop of ``leg`` that lies in one (by its location)."""
+        county = self.geography.county_of
+        ids = [d.id for d in leg.problem.depots] + [s.id for s in leg.problem.stops]
+        return {i: county[leg.location(i)] for i in ids if leg.location(i) in county}
 
     def feeders(self, hub: str) -> list[Leg]:
         """Each carrier's vans bringing all its parcels from its branch to ``hub`` (split into
@@ -274,6 +294,10 @@ class LegProblem:
     label: str
     problem: Problem
     location_of: Mapping[str, str] = field(default_factory=dict)
+
+    def location(self, stop_id: str) -> str:
+        """The location the stop ``stop_id`` stands at (see :attr:`Leg.location_of`)."""
+        return self.location_of.get(stop_id, stop_id)
 
 
 def ready_s(feeders: Sequence[Leg], sort_s: int) -> int:

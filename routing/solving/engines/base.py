@@ -16,7 +16,9 @@ class SolveSettings:
     """How long and how to search. ``solution_limit`` caps work instead of time, for bit-identical
     reruns (wall-clock limits let a faster or busier machine search further). ``jobs`` is how
     many independent routing problems of one strategy (legs that do not wait for each other) may
-    be solved at once, each with its own budget; None means one per core. Engines ignore it."""
+    be solved at once, each with its own budget; None means one per core. ``decompose`` says
+    whether a big multi-depot problem is solved by parts (:mod:`routing.solving.decompose`):
+    None decides by its size. Engines ignore both."""
 
     time_limit_s: float = 30.0
     seed: int = 1
@@ -25,6 +27,7 @@ class SolveSettings:
     objective: Objective = Objective.DISTANCE
     solution_limit: int | None = None
     jobs: int | None = None
+    decompose: bool | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "objective", Objective.parse(self.objective, "objective"))

@@ -295,7 +295,7 @@ def test_built_files_are_listed_and_townships_keep_their_english_names(tmp_path:
 def test_a_region_file_says_its_hubs_are_sized_by_parcels_alone(tmp_path: Path) -> None:
     built = build_region_scenario(TWO, tmp_path, name="two", title="Two counties")
     text = built.scenario.read_text(encoding="utf-8")
-    assert "# for the parcels of the villages nearest it: ceil(parcels / 300 x 1.3), at least 1:" \
+    assert "# for the parcels of the villages it serves: ceil(parcels / 300 x 1.3), at least 1:" \
         in text
     assert "villages / 20" not in text
-    assert [p.name for p in built.files] == ["scenario.toml", "villages.csv"]
+    assert [p.name for p in built.files] == ["scenario.toml", "villages.csv", "counties.geojson"]
