@@ -205,7 +205,7 @@ def solve(scenario: Path, out_dir: Path, time_limit: float | None, seed: int | N
                             decompose=decompose)
     hook.expect("solve", settings.time_limit_s)
     timings = Timings(hook=hook)
-    geography = locate(sc, timings=timings, cache_dir=cache_dir)
+    geography = locate(sc, timings=timings, cache_dir=cache_dir, decompose=decompose)
     result = run_strategy(sc, strategy, settings, engine=engine, geography=geography, hook=hook)
     with timings.step("write reports"):
         paths = write_strategy_reports(result, out_dir, seed=settings.seed,

@@ -13,11 +13,12 @@ from itertools import pairwise
 
 import numpy as np
 import shapely
+from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import dijkstra
 
 from geodata.errors import ModelError, NetworkError
-from geodata.matrices import fastest_csr
-from geodata.roads import RoadNetwork
+from geodata.matrices import path_weight
+from geodata.roads import RoadArrays, RoadNetwork
 from geodata.snapping import Snap
 
 #: Metres per degree of latitude, to turn a metric tolerance into degrees for display.
@@ -74,7 +75,8 @@ def route_geometries(
     from a Dijkstra run bounded to a travel time (``first_radius_s``, quadrupled until every leg
     from that location is reached), so a leg between neighbouring villages explores a few
     thousand nodes instead of the whole tile. Within its bound a Dijkstra run is exact, so the
-    paths are those of an unbounded run.
+    paths are those of an unbounded run. Only the legs' paths are kept from a run, not its
+    node-sized rows: a region's ~1,800 starts would hold 1.5 GB of predecessor rows.
 
     Raises
     ------
@@ -89,43 +91,66 @@ def route_geometries(
         unknown = [i for i in sequence if i not in snaps]
         if unknown:
             raise ModelError(f"route {key}: no snapped location {unknown[0]!r}")
-    graph = network.graph
-    nodes, matrix = fastest_csr(graph)
-    lon = np.array([graph.nodes[n]["lon"] for n in nodes.tolist()])
-    lat = np.array([graph.nodes[n]["lat"] for n in nodes.tolist()])
-    where = {loc: int(np.searchsorted(nodes, snaps[loc].node))
+    roads = network.arrays
+    matrix = _fastest_csr(roads)
+    where = {loc: int(np.searchsorted(roads.node_id, snaps[loc].node))
              for seq in sequences.values() for loc in seq}
     targets: dict[int, set[int]] = {}
     for seq in sequences.values():
         for a, b in pairwise(seq):
             targets.setdefault(where[a], set()).add(where[b])
-    predecessors: dict[int, np.ndarray] = {}
-    for start, ends in targets.items():
-        radius = first_radius_s
-        wanted = np.fromiter(ends, dtype=np.int64)
-        while True:
-            # One source as a one-row batch: scipy-stubs type ``indices`` as arrays only.
-            dists, preds = dijkstra(matrix, directed=True, indices=[start],
-                                    return_predecessors=True, limit=radius)
-            dist, pred = dists[0], preds[0]
-            if np.isfinite(dist[wanted]).all() or not np.isfinite(radius):
-                break
-            radius = radius * 4 if radius < 1e6 else np.inf
-        predecessors[start] = pred
+    paths = {(start, end): path for start, ends in targets.items()
+             for end, path in _paths_from(matrix, start, sorted(ends), first_radius_s).items()}
     lines = {}
     for key, seq in sequences.items():
-        coords: list[tuple[float, float]] = []
+        coords: list[np.ndarray] = []
         for a, b in pairwise(seq):
-            path = _walk_back(predecessors[where[a]], where[a], where[b])
+            path = paths[where[a], where[b]]
             if path is None:
                 raise NetworkError(f"{network.source}: no road path from {a} to {b}")
-            coords.append((snaps[a].lon, snaps[a].lat))
-            coords.extend(zip(lon[path].tolist(), lat[path].tolist(), strict=True))
-        coords.append((snaps[seq[-1]].lon, snaps[seq[-1]].lat))
-        xy = np.array(coords)
+            coords += [np.array([[snaps[a].lon, snaps[a].lat]]),
+                       np.column_stack([roads.lon[path], roads.lat[path]])]
+        coords.append(np.array([[snaps[seq[-1]].lon, snaps[seq[-1]].lat]]))
+        xy = np.vstack(coords)
         xy = xy[np.r_[True, (np.diff(xy, axis=0) != 0).any(axis=1)]]
         lines[key] = shapely.LineString(np.vstack([xy, xy]) if len(xy) == 1 else xy)
     return lines
+
+
+def _fastest_csr(roads: RoadArrays) -> csr_matrix:
+    """The :func:`~geodata.matrices.path_weight` adjacency of ``roads`` as a CSR.
+
+    Row/column ``k`` is node ``roads.node_id[k]``. Of parallel edges the least weight is kept
+    (a CSR built from COO would sum them); columns are sorted within each row, as
+    :func:`geodata.matrices.fastest_csr` builds it, so Dijkstra breaks ties the same way.
+    """
+    n = roads.node_id.size
+    weight = path_weight(roads.length_m, roads.time_s)
+    order = np.lexsort((weight, roads.v, roads.u))
+    pair = roads.u[order] * n + roads.v[order]
+    first = order[np.r_[True, pair[1:] != pair[:-1]][: pair.size]]
+    indptr = np.r_[0, np.cumsum(np.bincount(roads.u[first], minlength=n))]
+    # Explicit zeros stay edges in csgraph, so zero-length pieces are safe here.
+    return csr_matrix((weight[first], roads.v[first], indptr), shape=(n, n))
+
+
+def _paths_from(matrix: csr_matrix, start: int, ends: Sequence[int],
+                first_radius_s: float) -> dict[int, np.ndarray | None]:
+    """Node positions of the fastest path from ``start`` to each of ``ends`` (None: none).
+
+    Dijkstra runs bounded to ``first_radius_s``, quadrupled until every end is reached; only
+    the paths are kept, not the run's node-sized arrays (a region has ~2,000 starts).
+    """
+    radius = first_radius_s
+    wanted = np.asarray(ends, dtype=np.int64)
+    while True:
+        # One source as a one-row batch: scipy-stubs type ``indices`` as arrays only.
+        dists, preds = dijkstra(matrix, directed=True, indices=[start],
+                                return_predecessors=True, limit=radius)
+        if np.isfinite(dists[0, wanted]).all() or not np.isfinite(radius):
+            break
+        radius = radius * 4 if radius < 1e6 else np.inf
+    return {end: _walk_back(preds[0], start, end) for end in ends}
 
 
 def simplify_for_display(
@@ -169,18 +194,16 @@ def road_lines(network: RoadNetwork, *,
     are merged into longer lines so a map holds few, long polylines. Cached per network, so
     several maps of one scenario merge the roads once.
     """
-    wanted = set(classes)
-    seen: set[tuple[int, int]] = set()
-    segments = []
-    nodes = network.graph.nodes
-    highway: str | None
-    for u, v, highway in network.graph.edges(data="highway"):
-        key = (min(u, v), max(u, v))
-        if highway not in wanted or key in seen:
-            continue
-        seen.add(key)
-        segments.append(((nodes[u]["lon"], nodes[u]["lat"]), (nodes[v]["lon"], nodes[v]["lat"])))
-    if not segments:
+    roads = network.arrays
+    drawn = roads.highway_in(classes)
+    u, v = roads.u[drawn], roads.v[drawn]
+    # Each segment once, the way its first edge runs (a two-way road has an edge each way).
+    first = np.sort(np.unique(np.minimum(u, v) * roads.node_id.size + np.maximum(u, v),
+                              return_index=True)[1])
+    if not first.size:
         return ()
-    merged = shapely.line_merge(shapely.MultiLineString(segments))
+    ends = np.stack([u[first], v[first]], axis=1)
+    segments = np.asarray(
+        shapely.linestrings(np.stack([roads.lon[ends], roads.lat[ends]], axis=-1)))
+    merged = shapely.line_merge(shapely.multilinestrings(segments))
     return tuple(getattr(merged, "geoms", [merged]))

@@ -49,6 +49,7 @@ from routing.core.model import (
     VehicleType,
     Why,
     expand_fleet,
+    has_load,
     travel_profile,
 )
 from routing.core.problem import build_problem
@@ -90,6 +91,7 @@ __all__ = [
     "build_problem",
     "expand_fleet",
     "fits_whole",
+    "has_load",
     "joined",
     "price",
     "priced",

@@ -168,6 +168,11 @@ class Stop:
         return (0, self.produce_kg)
 
 
+def has_load(stop: Stop) -> bool:
+    """Whether a village has anything to drop or collect today (else no vehicle need call)."""
+    return bool(stop.parcels or stop.weight_kg or stop.produce_kg)
+
+
 @dataclass(frozen=True)
 class VehicleType:
     """A kind of vehicle in the fleet and how many of it a depot has.

@@ -5,9 +5,11 @@ Each step is timed (:class:`~routing.pipeline.timings.Timings`).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import numpy as np
 
 from geodata import (
     DEFAULT_SPEEDS_KMH,
@@ -23,9 +25,10 @@ from geodata import (
     snap_points,
     travel_matrices,
 )
-from routing.core import DEFAULT_PROFILE, Depot, InputError, Stop
+from routing.core import DEFAULT_PROFILE, Depot, InputError, Stop, has_load
 from routing.inputs import Scenario
 from routing.pipeline.timings import Timings
+from routing.solving import assign, decomposes_size, neighbour_pairs
 
 
 @dataclass(frozen=True, eq=False)
@@ -51,8 +54,12 @@ class Geography:
 
 
 def locate(scenario: Scenario, *, timings: Timings, cache_dir: Path | None = None,
-           extra: Sequence[Depot] = ()) -> Geography:
-    """Read the roads, snap depots, stations and stops, and compute the travel matrices."""
+           extra: Sequence[Depot] = (), decompose: bool | None = None) -> Geography:
+    """Read the roads, snap depots, stations and stops, and compute the travel matrices.
+
+    A scenario whose one problem will be solved by parts (``decompose``,
+    :func:`decomposed_pairs`) gets matrices restricted to the pairs that can share a route.
+    """
     with timings.step("read roads"):
         speeds = {**DEFAULT_SPEEDS_KMH, **scenario.network.speeds_kmh}
         boundary = (read_boundary(scenario.network.boundary)
@@ -75,8 +82,12 @@ def locate(scenario: Scenario, *, timings: Timings, cache_dir: Path | None = Non
         if snaps[depot.id].access_m > limit:
             raise InputError(scenario.path, f"depots {depot.id}", f"no drivable road within "
                              f"{limit / 1000:g} km; move the depot onto the road network")
+    counties = (county_of(points, load_counties(scenario.network.counties))
+                if scenario.network.counties else {})
     with timings.step("matrices"):
-        matrices = travel_matrices(network, snaps, cache_dir=cache_dir)
+        pairs = decomposed_pairs(scenario, network, snaps, counties, decompose=decompose,
+                                 cache_dir=cache_dir)
+        matrices = travel_matrices(network, snaps, cache_dir=cache_dir, pairs=pairs)
         profiles = {}
         profile_roads = {}
         for vt in scenario.vehicle_types:
@@ -100,7 +111,43 @@ def locate(scenario: Scenario, *, timings: Timings, cache_dir: Path | None = Non
     notes.append(f"road graph: {network.nodes_total - dropped:,} of {network.nodes_total:,} "
                  f"drivable nodes in the largest strongly connected component, "
                  f"{len(snaps):,} places snapped onto it")
-    counties = (county_of(points, load_counties(scenario.network.counties))
-                if scenario.network.counties else {})
+    if matrices.restricted:
+        kept = sum(len(p) for p in (pairs or {}).values())
+        notes.append(f"travel matrices between villages only where they can share a route "
+                     f"once decomposed (own and neighbouring hubs' clusters): {kept:,} of "
+                     f"{len(stop_ids) * (len(stop_ids) - 1):,} village pairs")
     return Geography(network, snaps, matrices, too_far, tuple(notes), profiles, profile_roads,
-                     counties)
+                     dict(counties))
+
+
+def decomposed_pairs(scenario: Scenario, network: RoadNetwork, snaps: Mapping[str, Snap],
+                     counties: Mapping[str, str], *, decompose: bool | None,
+                     cache_dir: Path | None) -> dict[str, set[str]] | None:
+    """The village pairs whose travel times a decomposed solve needs, or None for all.
+
+    Only a scenario whose one routing problem is the shared fleet's (no carriers, no stations:
+    a region) and that is solved by parts (:func:`decomposes_size`) is restricted. Its villages
+    are clustered by the decomposition's own rule (:func:`assign`, on depot rows computed first)
+    and each village keeps the pairs with its own and its neighbouring hubs' clusters
+    (:func:`neighbour_pairs`); depots keep full rows and columns.
+    """
+    if scenario.carriers or scenario.stations:
+        return None
+    fleet = scenario.shared_fleet()
+    depots = scenario.depots_of(fleet.vehicles)
+    stops = [s for s in scenario.stops if has_load(s)]
+    if not decomposes_size(len(depots), len(stops), decompose):
+        return None
+    rows = travel_matrices(network, snaps, cache_dir=cache_dir,
+                           pairs={s.id: () for s in scenario.stops})
+    where = {loc: i for i, loc in enumerate(rows.ids)}
+    d_rows = [where[d.id] for d in depots]
+    s_rows = [where[s.id] for s in stops]
+    out_s = rows.duration_s[np.ix_(d_rows, s_rows)]
+    back_s = rows.duration_s[np.ix_(s_rows, d_rows)].T
+    types = [scenario.vehicle_type_by_id[v] for v in fleet.vehicles]
+    owner = assign(depots, stops, types, out_s=out_s, back_s=back_s, regions=counties)
+    pairs: dict[str, set[str]] = {s.id: set() for s in scenario.stops}
+    pairs.update(neighbour_pairs(owner, out_s, back_s, [d.id for d in depots],
+                                 [s.id for s in stops]))
+    return pairs

@@ -45,6 +45,10 @@ OSM_TILES_URL = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
 # What ends or disturbs a <script> element's text: "</", "<!--" and "<script".
 _SCRIPT_BREAKERS = re.compile(r"<(/|!--|script)", re.IGNORECASE)
 
+# A brace that opens Jinja markup ("{{", "{%", "{#"). Branca compiles every element's rendered
+# text as a Jinja template again, so a village named "{{ ... }}" would run as template code.
+_JINJA_OPENER = re.compile(r"\{(?=[{%#])")
+
 _CSS = """
 <style>
 .leaflet-container { background: #f7f7f4; }
@@ -113,16 +117,21 @@ def html_text(value: object) -> str:
     """Escape ``value`` for HTML and for a JS template literal (folium puts tooltips in one).
 
     Beyond :func:`html.escape`, backticks, ``$`` and backslashes become character references so
-    a name like ``${alert(1)}`` stays text inside folium's `` `...` `` strings.
+    a name like ``${alert(1)}`` stays text inside folium's `` `...` `` strings, and a brace
+    opening Jinja markup (``{{``, ``{%``, ``{#``) does too, so branca's second templating pass
+    shows it instead of running it.
     """
     text = html.escape(str(value), quote=True)
-    return text.replace("\\", "&#92;").replace("`", "&#96;").replace("$", "&#36;")
+    text = text.replace("\\", "&#92;").replace("`", "&#96;").replace("$", "&#36;")
+    return _JINJA_OPENER.sub("&#123;", text)
 
 
 def script_json(value: Any) -> str:
-    """Serialise ``value`` as JavaScript that cannot close or comment out its ``<script>``."""
+    """Serialise ``value`` as JavaScript that cannot close or comment out its ``<script>``, nor
+    hold Jinja markup (only a JSON string can have ``{{``: its brace becomes ``\\u007b``)."""
     text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
     text = _SCRIPT_BREAKERS.sub(lambda match: "\\u003c" + match.group(1), text)
+    text = _JINJA_OPENER.sub(lambda _: "\\u007b", text)
     return text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
 
 

@@ -116,7 +116,7 @@ def run_cell(cell: Cell) -> CellOutcome:
     A domain error (a strategy the scenario cannot run, a plan that fails the checker) becomes
     a failed row with the one-line message; the sweep goes on with the other cells.
     """
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     row: dict[str, Any] = {**cell.inputs(), **versions(), "status": OK, "error": "",
                            "worker": f"{platform.node()}:{os.getpid()}"}
     try:
@@ -144,7 +144,8 @@ def run_cell(cell: Cell) -> CellOutcome:
     row.update(gap_columns(gap, models))
     row.update(check_ok=all(leg.check.ok for leg in result.legs), legs=len(result.legs),
                solve_time_s=round(result.solve_time_s, 3),
-               wall_time_s=round(time.perf_counter() - started, 2), finished_at=utc_now())
+               wall_time_s=round(time.perf_counter() - started, 2),
+               cpu_s=round(time.process_time() - cpu, 2), finished_at=utc_now())
     if result.legs:
         row["engine"] = result.legs[0].plan.engine
     return CellOutcome(row, plan_document(cell, result, costs, gap))

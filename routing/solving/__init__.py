@@ -21,6 +21,7 @@ from routing.solving.decompose import (
     assign,
     clusters,
     decomposes,
+    decomposes_size,
     neighbour_pairs,
     solve_decomposed,
 )
@@ -84,6 +85,7 @@ __all__ = [
     "clusters",
     "day_feasible",
     "decomposes",
+    "decomposes_size",
     "explain_unserved",
     "fits",
     "fleet_capacity",

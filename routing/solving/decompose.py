@@ -17,7 +17,7 @@ converged. Decomposed, the problem is solved in three steps:
    fleet could not take is served from a neighbour, and routes are polished across clusters.
 
 The result is a plan of the whole problem, diagnosed and checked like any other
-(:func:`~routing.solving.solve.solve_checked`).
+(:func:`~routing.solving.solve.solve_checked`, in the shared worker pool of a ``compare``).
 """
 
 from __future__ import annotations
@@ -32,8 +32,7 @@ import numpy as np
 from routing.core import LOAD_DIMENSIONS, Depot, Plan, Problem, Stop, VehicleType
 from routing.solving.checker import CheckReport
 from routing.solving.engines.base import Engine, SolveSettings
-from routing.solving.parallel import solve_all, workers_for
-from routing.solving.solve import solve_checked
+from routing.solving.parallel import solve_all, solve_one, workers_for
 
 #: Problems with more stops than this, and vehicles at several depots, are decomposed unless
 #: told otherwise: below it one search converges well within the usual budgets.
@@ -56,11 +55,18 @@ class Cluster:
 
 
 def decomposes(problem: Problem, decompose: bool | None) -> bool:
-    """Whether ``problem`` is solved by parts: it has vehicles at several depots and, unless
-    ``decompose`` is True, more than :data:`DECOMPOSE_MIN_STOPS` stops; never if False."""
-    if decompose is False or len({vt.depot for vt in problem.vehicle_types}) < 2:
+    """Whether ``problem`` is solved by parts (:func:`decomposes_size`)."""
+    return decomposes_size(len({vt.depot for vt in problem.vehicle_types}), len(problem.stops),
+                           decompose)
+
+
+def decomposes_size(depots: int, stops: int, decompose: bool | None) -> bool:
+    """Whether a problem with vehicles at ``depots`` depots and ``stops`` stops is solved by
+    parts: it needs several depots and, unless ``decompose`` is True, more than
+    :data:`DECOMPOSE_MIN_STOPS` stops; never if ``decompose`` is False."""
+    if decompose is False or depots < 2:
         return False
-    return decompose is True or len(problem.stops) > DECOMPOSE_MIN_STOPS
+    return decompose is True or stops > DECOMPOSE_MIN_STOPS
 
 
 def clusters(problem: Problem, *, regions: Mapping[str, str] | None = None
@@ -180,8 +186,8 @@ def solve_decomposed(problem: Problem, engine: Engine, settings: SolveSettings, 
                         for p, b in zip(parts, budgets, strict=True)], engine)
     start = joined_plan(problem, [plan for plan, _ in solved], engine.name, settings.seed)
     rest = max(MIN_STEP_S, settings.time_limit_s - (time.perf_counter() - started))
-    plan, report = solve_checked(problem, engine, dataclasses.replace(settings, time_limit_s=rest),
-                                 initial=start)
+    plan, report = solve_one(problem, engine, dataclasses.replace(settings, time_limit_s=rest),
+                             initial=start)
     note = (f"decomposed: {len(parts)} clusters solved side by side "
             f"({sum(budgets):.1f} core-s), then improved as a whole for {rest:.1f} s")
     plan = dataclasses.replace(plan, notes=(*plan.notes, note),

@@ -60,7 +60,9 @@ def _attempt(engine: Engine, problem: Problem, settings: SolveSettings,
     """One search (from ``initial`` if given): the diagnosed plan if it left out nothing it
     could serve, else why not."""
     try:
-        plan = explain_unserved(problem, engine.solve(problem, settings, initial=initial))
+        found = (engine.solve(problem, settings) if initial is None
+                 else engine.solve(problem, settings, initial=initial))
+        plan = explain_unserved(problem, found)
     except SearchError as exc:
         return None, str(exc)
     missed = missed_stops(problem, plan)

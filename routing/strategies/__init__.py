@@ -35,11 +35,11 @@ Modules: :mod:`~routing.strategies.base` (legs, results, the runner), one module
 
 from __future__ import annotations
 
+from routing.core import has_load
 from routing.strategies.base import (
     Leg,
     StrategyResult,
     carrier_stops,
-    has_load,
     villages_with_demand,
 )
 from routing.strategies.check import RuleCheck, StrategyCheck, check_strategy

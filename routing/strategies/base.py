@@ -28,6 +28,7 @@ from routing.core import (
     Why,
     apportion,
     build_problem,
+    has_load,
     joined,
     price,
     priced,
@@ -43,11 +44,6 @@ from routing.solving import (
     solve_all,
     solve_decomposed,
 )
-
-
-def has_load(stop: Stop) -> bool:
-    """Whether a village has anything to drop or collect today (else no vehicle need call)."""
-    return bool(stop.parcels or stop.weight_kg or stop.produce_kg)
 
 
 def villages_with_demand(scenario: Scenario) -> int:

@@ -17,14 +17,17 @@ budget, and :meth:`Comparison.convergence_rows` says how many points each saving
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path
 
 from routing.core import STRATEGIES, CostModel, InputError, LikeForLike, Strategy, saving_pct
 from routing.inputs import Scenario
 from routing.pipeline import Geography, StepHook, Timings, locate
 from routing.solving import SolveSettings
+from routing.solving.parallel import SharedPool, concurrently, pool_size, shared_pool
 from routing.strategies.base import StrategyResult
 from routing.strategies.gap import BASELINE, gap_plan
 from routing.strategies.run import run_strategy
@@ -180,16 +183,50 @@ def doubled_settings(settings: SolveSettings) -> SolveSettings:
                    solution_limit=None if limit is None else 2 * limit)
 
 
-def _solve_all(scenario: Scenario, settings: SolveSettings,
-               strategies: Sequence[Strategy | str],
-               models: tuple[CostModel, ...], geography: Geography, engine: str | None,
-               hook: StepHook | None) -> Comparison:
-    """Every strategy and its gap plan, solved with ``settings``."""
-    solved = [run_strategy(scenario, s, settings, engine=engine, geography=geography, hook=hook)
-              for s in strategies]
-    results = {r.strategy: r for r in solved}
-    gaps = {s: gap_plan(r, settings, engine=engine) for s, r in results.items()}
-    return Comparison(scenario, results, models, gaps)
+@dataclass(frozen=True)
+class _Run:
+    """What every strategy of one comparison is solved with."""
+
+    scenario: Scenario
+    settings: SolveSettings
+    geography: Geography
+    engine: str | None
+    hook: StepHook | None
+
+    def solve(self, strategy: Strategy | str) -> tuple[StrategyResult, StrategyResult | None]:
+        """``strategy`` solved and the plan filling its gap."""
+        result = run_strategy(self.scenario, strategy, self.settings, engine=self.engine,
+                              geography=self.geography, hook=self.hook)
+        return result, gap_plan(result, self.settings, engine=self.engine)
+
+
+def _serialised(hook: StepHook | None, lock: threading.Lock, suffix: str = ""
+                ) -> StepHook | None:
+    """``hook`` called under ``lock``, by one thread at a time (the progress display is not
+    thread-safe), with ``suffix`` after each step name so steps of the same name running at
+    once stay apart."""
+    if hook is None:
+        return None
+
+    def call(name: str, elapsed: float | None) -> None:
+        with lock:
+            hook(name + suffix, elapsed)
+    return call
+
+
+def _solve_all(runs: Sequence[_Run], strategies: Sequence[Strategy | str],
+               models: tuple[CostModel, ...], pool: SharedPool | None) -> list[Comparison]:
+    """Per run, every strategy and its gap plan: one after the other without ``pool``, else
+    each in a thread, all their searches sharing ``pool``'s workers."""
+    calls = [partial(run.solve, s) for run in runs for s in strategies]
+    solved = iter([call() for call in calls] if pool is None else concurrently(pool, calls))
+    comparisons = []
+    for run in runs:
+        pairs = [next(solved) for _ in strategies]
+        results = {r.strategy: r for r, _ in pairs}
+        gaps = {r.strategy: gap for r, gap in pairs}
+        comparisons.append(Comparison(run.scenario, results, models, gaps))
+    return comparisons
 
 
 def compare_strategies(
@@ -208,16 +245,27 @@ def compare_strategies(
 
     Without ``cost_models`` the scenario's own cost model is used. With ``check_convergence``
     everything is solved again with :func:`doubled_settings`, kept as ``doubled``.
+
+    The strategies (and the doubled runs) are solved at once, each in a thread, every search
+    of theirs in one shared pool of :func:`pool_size` workers, so each search still has a core
+    for its whole budget and the plans are those solving them in turn gives. With one job
+    (``settings.jobs == 1``), one strategy or inside a daemonic process they are solved in turn.
     """
     models = tuple(cost_models) or ((scenario.cost_model,) if scenario.cost_model else ())
     if not models:
         raise InputError(scenario.path, "costs", "comparing strategies needs a cost model; add "
                          "[costs] model = \"diesel\" or pass --cost-model")
     _check_models(scenario, models)
-    geography = locate(scenario, timings=Timings(hook=hook), cache_dir=cache_dir)
-    comparison = _solve_all(scenario, settings, strategies, models, geography, engine, hook)
-    if not check_convergence:
-        return comparison
-    twice = _solve_all(scenario, doubled_settings(settings), strategies, models, geography,
-                       engine, hook)
-    return replace(comparison, doubled=twice)
+    phases = [settings, *([doubled_settings(settings)] if check_convergence else [])]
+    at_once = len(phases) * len(strategies) > 1
+    # the workers are forked here, before any thread starts
+    with shared_pool(pool_size(settings) if at_once else 1) as pool:
+        geography = locate(scenario, timings=Timings(hook=hook), cache_dir=cache_dir,
+                           decompose=settings.decompose)
+        lock = threading.Lock()
+        hooks = ([hook, hook] if pool is None else
+                 [_serialised(hook, lock), _serialised(hook, lock, " (twice the budget)")])
+        runs = [_Run(scenario, s, geography, engine, h)
+                for s, h in zip(phases, hooks, strict=False)]
+        comparison, *twice = _solve_all(runs, strategies, models, pool)
+    return replace(comparison, doubled=twice[0]) if twice else comparison

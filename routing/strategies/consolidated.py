@@ -8,11 +8,10 @@ several visits, and a van may drive several trips (``max_trips``).
 
 from __future__ import annotations
 
-from routing.core import Echelon, InputError, Strategy
+from routing.core import Echelon, InputError, Strategy, has_load
 from routing.strategies.base import (
     Runner,
     StrategyResult,
-    has_load,
     leave_after,
     ready_s,
     strategy_result,

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from routing.core import Strategy
+from routing.core import Strategy, has_load
 from routing.pipeline import Timings
 from routing.solving import SolveSettings, make_engine
-from routing.strategies.base import Runner, StrategyResult, has_load, villages_with_demand
+from routing.strategies.base import Runner, StrategyResult, villages_with_demand
 from routing.strategies.check import check_strategy
 from routing.strategies.independent import plan_independent
 

@@ -26,13 +26,13 @@ from routing.core import (
     Unserved,
     VehicleType,
     Why,
+    has_load,
     joined,
 )
 from routing.strategies.base import (
     Leg,
     Runner,
     StrategyResult,
-    has_load,
     leave_after,
     ready_s,
     strategy_result,

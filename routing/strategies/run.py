@@ -38,7 +38,8 @@ def run_strategy(
     strategy = Strategy(strategy)
     timings = Timings(hook=hook)
     if geography is None:
-        geography = locate(scenario, timings=timings, cache_dir=cache_dir)
+        geography = locate(scenario, timings=timings, cache_dir=cache_dir,
+                           decompose=settings.decompose)
     runner = Runner(scenario, geography, settings, make_engine(engine or scenario.solver.engine),
                     timings)
     build: Callable[[Runner], StrategyResult] = {

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import replace
 from itertools import pairwise
 from pathlib import Path
@@ -238,3 +240,45 @@ def test_unreachable_pairs_get_the_sentinel_when_allowed() -> None:
     result = travel_matrices(cut, snaps, allow_unreachable=True)
     assert result.distance_m[1, 0] == result.duration_s[1, 0] == UNREACHABLE
     assert (result.distance_m[0, 1], result.duration_s[0, 1]) == (1562, 94)
+
+
+def test_jobs_must_be_a_positive_count_and_default_to_one_in_a_daemon(
+    tiny_network: RoadNetwork, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    snapped, snaps = snap_points(tiny_network, TINY_POINTS)
+    for jobs in (0, -1, 1.5, True):
+        with pytest.raises(ModelError, match=r"jobs: .* is not a positive number of cores"):
+            travel_matrices(snapped, snaps, jobs=jobs)  # type: ignore[arg-type]
+    assert matrices._worker_count(None) >= 1
+
+    class Daemon:
+        daemon = True
+
+    monkeypatch.setattr("multiprocessing.current_process", lambda: Daemon())
+    assert matrices._worker_count(None) == 1
+    assert matrices._worker_count(2) == 2
+
+
+def test_full_matrices_on_two_jobs_equal_one_and_keep_the_old_cache_key(
+    small_network: RoadNetwork, tmp_path: Path
+) -> None:
+    snapped, snaps = snap_points(small_network, SMALL_POINTS)
+    one = travel_matrices(snapped, snaps, jobs=1, cache_dir=tmp_path)
+    two = travel_matrices(snapped, snaps, jobs=2)
+    assert not one.restricted and not two.restricted
+    np.testing.assert_array_equal(one.distance_m, two.distance_m)
+    np.testing.assert_array_equal(one.duration_s, two.duration_s)
+    # Full results are stored under the key they had before pairs existed.
+    roads = snapped.arrays
+    nodes, u, v, length, time = roads.node_id, roads.u, roads.v, roads.length_m, roads.time_s
+    meta = {"version": matrices.CACHE_VERSION, "speeds": sorted(snapped.speeds_kmh.items()),
+            "snaps": [[s.id, s.lon, s.lat, s.node, s.access_m] for s in snaps.values()],
+            "ids": list(snaps), "access_speed_kmh": ACCESS_SPEED_KMH}
+    digest = hashlib.sha256()
+    order = np.lexsort((time, length, v, u))
+    for array in (nodes, u[order], v[order], length[order], time[order]):
+        digest.update(np.ascontiguousarray(array).tobytes())
+    digest.update(json.dumps(meta, ensure_ascii=False).encode())
+    assert [p.name for p in tmp_path.glob("*.npz")] == [
+        f"travel-matrices-{digest.hexdigest()[:32]}.npz"
+    ]

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import networkx as nx
+import numpy as np
 import pyproj
 import pytest
 import shapely
 
 from geodata import DEFAULT_SPEEDS_KMH, RoadNetwork, read_road_network
+from geodata.roads import RoadArrays
 from routing.core import InputError, ModelError, NetworkError
 
 GEOD = pyproj.Geod(ellps="WGS84")
@@ -109,3 +112,35 @@ def test_real_extract_reads_into_a_strongly_connected_graph(small_network: RoadN
     assert len(small_network.outside_nodes) == 5
     assert nx.is_strongly_connected(graph)
     assert min(d for _, _, d in graph.edges(data="length_m")) > 0
+
+
+def _edges(arrays: RoadArrays) -> list[tuple[int, int, float, float, str, int]]:
+    """The arrays' edges by node id, sorted, so two edge orders compare equal."""
+    names = [arrays.highways[h] for h in arrays.highway.tolist()]
+    return sorted(zip(arrays.node_id[arrays.u].tolist(), arrays.node_id[arrays.v].tolist(),
+                      arrays.length_m.tolist(), arrays.time_s.tolist(), names,
+                      arrays.way_id.tolist(), strict=True))
+
+
+def test_roads_are_compact_arrays_with_a_networkx_view(small_network: RoadNetwork) -> None:
+    arrays = small_network.arrays
+    assert (np.diff(arrays.node_id) > 0).all(), "node ids sorted, each once"
+    assert arrays.u.size == 2240 and arrays.highway.dtype == np.int16
+    assert arrays.nbytes < 150_000, "about 60 bytes an edge, not a dict per edge"
+    view = small_network.graph
+    assert view is not small_network.graph, "a new view at each access"
+    assert _edges(RoadArrays.from_graph(view)) == _edges(arrays)
+    view.remove_edges_from(list(view.edges))
+    assert small_network.graph.number_of_edges() == 2240, "changing a view changes nothing"
+    # replace() reads the graph view back in: it must keep the arrays, not rebuild them.
+    assert replace(small_network, nodes_total=0).arrays is arrays
+
+
+def test_a_network_can_be_made_from_a_networkx_graph(tiny_network: RoadNetwork) -> None:
+    graph = tiny_network.graph
+    graph.remove_edge(2, 4)
+    changed = replace(tiny_network, graph=graph.copy())
+    assert changed.arrays is not tiny_network.arrays
+    assert changed.graph.number_of_edges() == 17 and not changed.graph.has_edge(2, 4)
+    assert changed.graph.has_edge(4, 2)
+    assert RoadArrays.from_graph(nx.MultiDiGraph()).node_id.size == 0

@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+import pyproj
 import pytest
 import shapely
 
-from geodata import RoadNetwork, route_geometries, route_geometry, simplify_for_display, snap_points
+from geodata import (
+    RoadNetwork,
+    road_lines,
+    route_geometries,
+    route_geometry,
+    simplify_for_display,
+    snap_points,
+)
 from routing.core import ModelError
 
 POINTS = {"d": (116.2157, 33.5059), "a": (116.17, 33.47), "b": (116.28, 33.54),
@@ -31,3 +39,17 @@ def test_route_geometries_reject_bad_sequences(small_network: RoadNetwork) -> No
         route_geometries(network, snaps, {"r1": ["d"]})
     with pytest.raises(ModelError, match="no snapped location 'x'"):
         route_geometries(network, snaps, {"r1": ["d", "x"]})
+
+
+def test_road_lines_draw_each_segment_once(small_network: RoadNetwork) -> None:
+    classes = ("primary", "secondary", "tertiary")
+    lines = road_lines(small_network, classes=classes)
+    graph = small_network.graph
+    segments = {frozenset((u, v)): d["length_m"] for u, v, d in graph.edges(data=True)
+                if d["highway"] in classes}
+    to_xy = pyproj.Transformer.from_crs("EPSG:4326", small_network.crs, always_xy=True)
+    drawn = sum(shapely.transform(line, to_xy.transform, interleaved=False).length
+                for line in lines)
+    assert len(lines) < len(segments) / 2, "touching segments are merged"
+    assert drawn == pytest.approx(sum(segments.values()), rel=1e-6)
+    assert road_lines(small_network, classes=("living_street",)) == ()

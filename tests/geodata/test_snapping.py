@@ -5,6 +5,7 @@ from __future__ import annotations
 from itertools import pairwise
 
 import networkx as nx
+import numpy as np
 import pyproj
 import pytest
 
@@ -129,3 +130,19 @@ def test_real_villages_snap_with_short_access(small_network: RoadNetwork) -> Non
         # the nearest road is no further than the nearest road node
         to_nodes = GEOD.inv([lon] * len(lons), [lat] * len(lats), lons, lats)[2]
         assert snap.access_m <= min(to_nodes) + 1, sid
+
+
+def test_snapping_adds_rows_to_the_arrays_and_keeps_the_input(small_network: RoadNetwork) -> None:
+    before = small_network.arrays
+    lengths = before.length_m.copy()
+    snapped, snaps = snap_points(small_network, {"v1": (116.20, 33.47), "v2": (116.25, 33.53)})
+    after = snapped.arrays
+    virtual = [s.node for s in snaps.values() if s.node < 0]
+    assert virtual and after.node_id[: len(virtual)].tolist() == sorted(virtual)
+    assert (np.diff(after.node_id) > 0).all()
+    assert after.node_id.size == before.node_id.size + len(virtual)
+    # Each split two-way edge becomes two pieces each way; lengths add up to the same total.
+    assert after.u.size == before.u.size + 2 * len(virtual)
+    assert after.length_m.sum() == pytest.approx(before.length_m.sum())
+    assert max(after.u.max(), after.v.max()) < after.node_id.size
+    assert np.array_equal(before.length_m, lengths) and before.node_id.min() > 0

@@ -146,6 +146,15 @@ def test_hostile_names_are_shown_as_text(case):
     assert "${x}" not in page
 
 
+def test_template_syntax_in_names_is_shown_not_evaluated():
+    # branca renders each element's text as a Jinja template: a name must stay text.
+    stops = tuple(replace(s, name="{{ 7*7 }}村") if s.id == "s1" else s for s in STOPS)
+    problem, plan = make_problem(stops), make_plan()
+    page = render(problem, plan, make_geometries(plan, problem))
+    assert "49村" not in page
+    assert "&#123;{ 7*7 }}村" in page
+
+
 def test_hostile_vehicle_ids_are_escaped_in_layers_legend_and_tooltips(case):
     problem, plan, geometries = case
     evil = "<script>alert(1)</script>"

@@ -58,7 +58,8 @@ def test_a_good_sweep_file_is_read(tmp_path):
 
 
 @pytest.mark.parametrize(("name", "counties", "strategies", "seeds"), [
-    ("sweep-example.toml", 2, 2, 1), ("sweep-anhui.toml", 10, 3, 3)])
+    ("sweep-example.toml", 2, 2, 1), ("sweep-anhui.toml", 10, 3, 3),
+    ("sweep-anhui-all.toml", 18, 3, 1)])
 def test_the_shipped_sweeps_are_valid(name, counties, strategies, seeds):
     spec = load_sweep(EXAMPLE.parent / name)
     assert (len(spec.counties), len(spec.strategies), len(spec.seeds)) == \
