@@ -10,7 +10,9 @@ county seat) in a fresh Python process per run, so each run's peak memory is its
   vans sized to its villages, as :func:`subset`), decomposed and not, with the first seed.
 
 Each run records its steps' seconds (read roads, snap, matrices, solve, reports with the map),
-its peak resident memory, the plan's km (the region's objective is distance), vehicles, trips
+its peak resident memory (of the run's process, and of the largest process it forked: matrix
+workers, cluster searches, ``auto``'s partner search; forked pages are shared until written), the
+plan's km (the region's objective is distance), vehicles, trips
 and unserved villages. Prints a table, writes a CSV and a Markdown table.
 
 Run (about 20 minutes; the machine has 2 cores, so run nothing else meanwhile)::
@@ -48,7 +50,7 @@ ROOT = Path(__file__).resolve().parents[1]
 REGION = ROOT / "scenarios" / "anhui" / "scenario.toml"
 STEPS = ("read roads", "snap", "matrices", "solve", "reports")
 COLUMNS = ("mode", "villages", "hubs", "vans", "seed", "time_limit_s",
-           *(f"{s.replace(' ', '_')}_s" for s in STEPS), "total_s", "peak_mb",
+           *(f"{s.replace(' ', '_')}_s" for s in STEPS), "total_s", "peak_mb", "peak_child_mb",
            "km", "vehicles", "trips", "unserved")
 
 
@@ -107,6 +109,7 @@ def run_one(scenario_file: Path, *, size: int, decompose: bool, seed: int,
         row[f"{step.replace(' ', '_')}_s"] = round(seconds.get(step, float("nan")), 2)
     row.update(total_s=round(sum(seconds.get(s, 0.0) for s in STEPS), 1),
                peak_mb=round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+               peak_child_mb=round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024),
                km=kpis["distance_km"], vehicles=kpis["vehicles"], trips=kpis["trips"],
                unserved=kpis["stops_unserved"])
     return row
@@ -127,12 +130,13 @@ def _child(args: argparse.Namespace, size: int, decompose: bool, seed: int) -> d
 def _table(rows: list[dict[str, object]], title: str) -> Table:
     table = Table(title=title, title_justify="left")
     for column in ("mode", "villages", "seed", *(f"{s} s" for s in STEPS), "total s",
-                   "peak MB", "km", "vehicles", "trips", "unserved"):
+                   "peak MB", "child MB", "km", "vehicles", "trips", "unserved"):
         table.add_column(column, justify="right")
     for r in rows:
         table.add_row(str(r["mode"]), str(r["villages"]), str(r["seed"]),
                       *(f"{float(str(r[s.replace(' ', '_') + '_s'])):.1f}" for s in STEPS),
                       f"{float(str(r['total_s'])):.0f}", f"{r['peak_mb']:,}",
+                      f"{r['peak_child_mb']:,}",
                       f"{float(str(r['km'])):,.1f}", str(r["vehicles"]), str(r["trips"]),
                       str(r["unserved"]))
     return table
@@ -150,10 +154,10 @@ def summary(rows: list[dict[str, object]]) -> str:
 
 
 def markdown(rows: list[dict[str, object]]) -> str:
-    head = ["mode", "villages", "seed", *(f"{s} s" for s in STEPS), "total s", "peak MB", "km",
-            "vehicles", "trips", "unserved"]
+    head = ["mode", "villages", "seed", *(f"{s} s" for s in STEPS), "total s", "peak MB",
+            "child MB", "km", "vehicles", "trips", "unserved"]
     keys = ["mode", "villages", "seed", *(f"{s.replace(' ', '_')}_s" for s in STEPS),
-            "total_s", "peak_mb", "km", "vehicles", "trips", "unserved"]
+            "total_s", "peak_mb", "peak_child_mb", "km", "vehicles", "trips", "unserved"]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     lines += ["| " + " | ".join(str(r[k]) for k in keys) + " |" for r in rows]
     return "\n".join(lines)

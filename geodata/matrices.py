@@ -33,7 +33,7 @@ from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import dijkstra
 
 from geodata.errors import ModelError, NetworkError
-from geodata.roads import RoadNetwork
+from geodata.roads import RoadArrays, RoadNetwork
 from geodata.snapping import Snap
 
 #: Speed (km/h) on the access leg between a location and its road node. That leg is the
@@ -198,8 +198,7 @@ def travel_matrices(
 
     access = np.array([snaps[i].access_m for i in ids], dtype=float)
     access_s = access / (access_speed_kmh / 3.6)
-    size, cu, cv, weights, position = contract_chains(
-        nodes.size, u, v, [path_weight(length, time), length, time], terminals=where)
+    size, cu, cv, weights, position = _contracted(roads, where)
     road_m, road_s = _fastest_paths(size, cu, cv, weights, position[where], wanted, workers)
     skipped = np.zeros(road_m.shape, dtype=bool) if wanted is None else ~wanted
     road_m[skipped] = road_s[skipped] = 0.0
@@ -278,6 +277,25 @@ def _edge_arrays(
     ends = np.array([(a, b) for a, b, _ in edges], dtype=np.int64).reshape(-1, 2)
     values = [np.array([d[w] for _, _, d in edges], dtype=float) for w in weights]
     return nodes, np.searchsorted(nodes, ends[:, 0]), np.searchsorted(nodes, ends[:, 1]), values
+
+
+#: What :func:`contract_chains` returns: kept nodes, edge ends, edge weights, new positions.
+_Contraction = tuple[int, np.ndarray, np.ndarray, list[np.ndarray], np.ndarray]
+#: The last contraction (:func:`_contracted`): its road arrays, terminals and result.
+_LAST_CONTRACTION: list[tuple[RoadArrays, bytes, _Contraction]] = []
+
+
+def _contracted(roads: RoadArrays, where: np.ndarray) -> _Contraction:
+    """:func:`contract_chains` of ``roads`` keeping the nodes ``where``, reused when the same
+    roads and snaps are asked for again (a decomposed region's depot rows, then its pairs)."""
+    key = where.tobytes()
+    if _LAST_CONTRACTION and _LAST_CONTRACTION[0][0] is roads and _LAST_CONTRACTION[0][1] == key:
+        return _LAST_CONTRACTION[0][2]
+    found = contract_chains(roads.node_id.size, roads.u, roads.v,
+                            [path_weight(roads.length_m, roads.time_s), roads.length_m,
+                             roads.time_s], terminals=where)
+    _LAST_CONTRACTION[:] = [(roads, key, found)]
+    return found
 
 
 def contract_chains(
@@ -505,8 +523,16 @@ def _bounded_rows(
     for to_hub, from_hub in zip(inward.weight, out.weight, strict=True):
         np.minimum(bound, to_hub[rest][:, None] + from_hub[None, :], out=bound)
     limits = np.where(far, bound, 0.0).max(axis=1, initial=0.0) * (1 + _LIMIT_SLACK)
-    rows = _stack(run([_Task(False, graph.targets[rest[c]], limits[c], want[c])
-                       for c in _chunks(rest.size, jobs)]), graph)
+    # a row wanting only the hubs (whose columns are known) needs no search of its own
+    active = np.flatnonzero(far.any(axis=1))
+    found = _stack(run([_Task(False, graph.targets[rest[active[c]]], limits[active[c]],
+                              want[active[c]]) for c in _chunks(active.size, jobs)]), graph)
+    rows = _Rows(*(np.full(far.shape, np.inf) for _ in range(3)))
+    for mine in (rows.length_m, rows.time_s, rows.weight):
+        mine[np.arange(rest.size), rest] = 0.0  # a node to itself
+    for mine, theirs in zip((rows.length_m, rows.time_s, rows.weight),
+                            (found.length_m, found.time_s, found.weight), strict=True):
+        mine[active] = theirs
     missed = far & ~np.isfinite(rows.weight) & np.isfinite(limits)[:, None]
     again = np.flatnonzero(missed.any(axis=1))
     if again.size:

@@ -176,6 +176,9 @@ def test_run_cell_solves_checks_and_prices_under_every_cost_model(cells):
     assert row["stops_served"] + row["stops_unserved"] == 9
     assert row["parcels"] == 225 and row["seed"] == 1 and row["engine"] == "ortools"
     assert row["ortools_version"] and row["ruralroute_version"]
+    # core-seconds: the cell's own CPU time, at least its solver's (one process, one thread)
+    assert 0.5 * row["solve_time_s"] <= row["cpu_s"] <= row["wall_time_s"] + 1
+    assert row["decompose"] is None
     for model in ("diesel", "electric"):
         assert row[f"cost.{model}"] > 0
         assert row[f"cost_per_parcel.{model}"] == pytest.approx(row[f"cost.{model}"] / 225,
