@@ -31,7 +31,7 @@ from shapely.geometry.base import BaseGeometry
 from shapely.validation import explain_validity
 
 from geodata.errors import InputError, ModelError
-from geodata.places import Place, read_places
+from geodata.places import Place, read_geojson, read_places
 
 #: OSM ``admin_level`` of Chinese county-level divisions.
 COUNTY_ADMIN_LEVEL = "6"
@@ -261,12 +261,7 @@ def load_counties(path: str | Path) -> list[CountyBoundary]:
         names the feature's field (``features[3].properties.name``).
     """
     path = Path(path)
-    if not path.is_file():
-        raise InputError(path, "file", "no such county boundary file")
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise InputError(path, "file", f"not valid GeoJSON ({exc})") from None
+    data = read_geojson(path, "county boundary file")
     if not isinstance(data, dict) or data.get("type") != "FeatureCollection":
         raise InputError(path, "type", "must be a GeoJSON FeatureCollection")
     features = data.get("features")

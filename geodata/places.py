@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import osmium
 import shapely
@@ -78,15 +79,21 @@ def read_places(
     return places
 
 
+def read_geojson(path: Path, what: str) -> Any:
+    """The parsed JSON of the GeoJSON file ``path`` (a ``what``, e.g. "boundary file"), or an
+    :class:`InputError` naming it when it is missing or not JSON."""
+    if not path.is_file():
+        raise InputError(path, "file", f"no such {what}")
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise InputError(path, "file", f"not valid GeoJSON ({exc})") from None
+
+
 def read_boundary(path: str | Path) -> BaseGeometry:
     """Return the union of every polygon in a GeoJSON file (EPSG:4326/CRS84 expected)."""
     path = Path(path)
-    if not path.is_file():
-        raise InputError(path, "file", "no such boundary file")
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise InputError(path, "file", f"not valid GeoJSON ({exc})") from exc
+    data = read_geojson(path, "boundary file")
     features = data.get("features", [data] if data.get("type") == "Feature" else [])
     geoms = [shape(f["geometry"]) for f in features if f.get("geometry")]
     polygons = [g for g in geoms if g.geom_type in ("Polygon", "MultiPolygon")]
