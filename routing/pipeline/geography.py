@@ -14,6 +14,7 @@ import numpy as np
 from geodata import (
     DEFAULT_SPEEDS_KMH,
     NO_STOPPING_HIGHWAYS,
+    UNREACHABLE,
     RoadNetwork,
     Snap,
     TravelMatrices,
@@ -112,12 +113,18 @@ def locate(scenario: Scenario, *, timings: Timings, cache_dir: Path | None = Non
                  f"drivable nodes in the largest strongly connected component, "
                  f"{len(snaps):,} places snapped onto it")
     if matrices.restricted:
-        kept = sum(len(p) for p in (pairs or {}).values())
-        notes.append(f"travel matrices between villages only where they can share a route "
-                     f"once decomposed (own and neighbouring hubs' clusters): {kept:,} of "
-                     f"{len(stop_ids) * (len(stop_ids) - 1):,} village pairs")
+        notes.append(_restricted_note(matrices, stop_ids))
     return Geography(network, snaps, matrices, too_far, tuple(notes), profiles, profile_roads,
                      dict(counties))
+
+
+def _restricted_note(matrices: TravelMatrices, stop_ids: set[str]) -> str:
+    """How many village pairs restricted matrices computed (the rest hold the no-road value)."""
+    rows = [i for i, loc in enumerate(matrices.ids) if loc in stop_ids]
+    known = int((matrices.duration_s[np.ix_(rows, rows)] < UNREACHABLE).sum()) - len(rows)
+    return (f"travel matrices between villages only where they can share a route once "
+            f"decomposed (own and neighbouring hubs' clusters): {known:,} of "
+            f"{len(rows) * (len(rows) - 1):,} village pairs")
 
 
 def decomposed_pairs(scenario: Scenario, network: RoadNetwork, snaps: Mapping[str, Snap],
